@@ -1,0 +1,87 @@
+# ssoshift.identity_center — developer entry points.
+#   make demo   set up, start the sandbox, run playbooks/migrate.yml against it, stop it
+#   make test   lint + sanity + unit + integration (starts and stops its own sandbox)
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+BUILD := build
+COLLECTIONS := $(abspath $(BUILD)/collections)
+INSTALLED := $(COLLECTIONS)/ansible_collections/ssoshift/identity_center
+VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
+TARBALL := $(BUILD)/dist/ssoshift-identity_center-$(VERSION).tar.gz
+SANDBOX_DIR ?= $(BUILD)/sandbox
+DEMO_SANDBOX := $(BUILD)/demo-sandbox
+ACCESS_MODEL ?= examples/access-model.yml
+PYTEST_WORKERS ?= 2
+
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
+export ANSIBLE_ROLES_PATH := $(abspath roles)
+export ANSIBLE_FORCE_COLOR ?= false
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help venv install lint sanity units integration test demo sandbox-start sandbox-stop clean
+
+help:
+	@echo "make demo           full migration against the local sandbox AWS endpoint"
+	@echo "make test           ansible-lint, ansible-test sanity, unit and integration tests"
+	@echo "make sandbox-start  start the sandbox (env file: $(SANDBOX_DIR)/sandbox.env)"
+	@echo "make sandbox-stop   stop the sandbox started by sandbox-start"
+	@echo "make install        build and install the collection into $(COLLECTIONS)"
+
+# The venv is rebuilt whenever the pinned requirements change.
+$(VENV)/.installed: test-requirements.txt requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r test-requirements.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+install: venv
+	rm -rf $(BUILD)/dist $(INSTALLED)
+	$(BIN)/ansible-galaxy collection build --force --output-path $(BUILD)/dist . >/dev/null
+	$(BIN)/ansible-galaxy collection install --force --no-deps --offline -p $(COLLECTIONS) $(TARBALL) >/dev/null
+	@echo "installed ssoshift.identity_center $(VERSION) into $(COLLECTIONS)"
+
+lint: venv
+	$(BIN)/ansible-lint
+
+# ansible-test bootstraps pip in each sanity venv with a get-pip.py it downloads from a host
+# that is not reachable here; tools/ansible_test_get_pip.py does the same from PyPI (see it).
+# ansible-test also refuses to run while ~/.aws exists; nothing in this repo creates it.
+sanity: install
+	pip_version=$$($(BIN)/python -c 'from ansible_test._internal.python_requirements import get_venv_packages as g; print(g(type("P", (), {"version": "3.11"})())["pip"])'); \
+	  mkdir -p ~/.ansible/test/cache; \
+	  cp tools/ansible_test_get_pip.py ~/.ansible/test/cache/get_pip_$${pip_version//./_}.py
+	cd $(INSTALLED) && PATH=$(abspath $(BIN)):$$PATH $(abspath $(BIN))/ansible-test sanity --python 3.11 --color no
+
+units: install
+	cd $(INSTALLED) && $(abspath $(BIN))/python -m pytest tests/unit -q -p no:cacheprovider
+
+integration: install
+	$(BIN)/python -m pytest tests/integration -q -p no:cacheprovider -n $(PYTEST_WORKERS)
+
+test: lint sanity units integration
+	@echo "make test: all suites passed"
+
+sandbox-start: venv
+	$(BIN)/python tools/sandbox.py start --dir $(SANDBOX_DIR)
+
+sandbox-stop: venv
+	$(BIN)/python tools/sandbox.py stop --dir $(SANDBOX_DIR)
+
+# A private sandbox per demo run; the trap stops it however the playbook ends.
+demo: install
+	$(BIN)/python tools/sandbox.py start --dir $(DEMO_SANDBOX)
+	trap '$(BIN)/python tools/sandbox.py stop --dir $(DEMO_SANDBOX)' EXIT; \
+	  source $(DEMO_SANDBOX)/sandbox.env; \
+	  timeout 900 $(BIN)/ansible-playbook playbooks/migrate.yml -e @$(ACCESS_MODEL) \
+	    -e ssoshift_output_dir=$(abspath out/demo)
+
+clean:
+	-$(BIN)/python tools/sandbox.py stop --dir $(SANDBOX_DIR)
+	rm -rf $(BUILD) out tests/output

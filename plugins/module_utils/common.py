@@ -1,0 +1,50 @@
+# -*- coding: utf-8 -*-
+# Copyright: ssoshift contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Plumbing shared by every engine: the error type, retries and pagination.
+
+Everything here is plain Python on top of amazon.aws helpers, so unit tests import it
+without Ansible running a module.
+"""
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+# Identity Center answers ConflictException while another operation holds the same
+# permission set or account; it is transient, like throttling, and retried the same way.
+RETRY_ERROR_CODES = ["ConflictException", "TooManyRequestsException", "ThrottlingException"]
+
+
+def retry_decorator(retries=10):
+    return AWSRetry.jittered_backoff(retries=retries, catch_extra_error_codes=RETRY_ERROR_CODES)
+
+
+class SsoShiftError(Exception):
+    """A problem the caller must fix; the message names the field and the value.
+
+    `problems` holds every problem found when validation collected more than one, so a
+    module can fail once with the full list instead of one error per run.
+    """
+
+    def __init__(self, message, problems=None):
+        super().__init__(message)
+        self.problems = list(problems or [message])
+
+
+def fail_if_problems(problems, summary):
+    """Raise one SsoShiftError listing every problem, or return when there is none."""
+    if problems:
+        listing = "; ".join(problems)
+        raise SsoShiftError(f"{summary} ({len(problems)} problem(s)): {listing}", problems)
+
+
+def client(module, service):
+    """An `AnsibleAWSModule` client whose calls accept `aws_retry=True`."""
+    return module.client(service, retry_decorator=retry_decorator())
+
+
+def paginate(aws_client, operation, result_key, **params):
+    """Every item of a paginated list call, retried on throttling and conflicts."""
+    result = paginated_query_with_retries(aws_client, operation, retry_decorator=retry_decorator(), **params)
+    return result.get(result_key, [])

@@ -1,0 +1,125 @@
+# -*- coding: utf-8 -*-
+# Copyright: ssoshift contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Identity Center instance discovery, the access portal URL and directory look-ups."""
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import SsoShiftError
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import fail_if_problems
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import paginate
+
+NO_INSTANCE_MESSAGE = (
+    "No IAM Identity Center instance is visible to this identity in region {region}. "
+    "There is no API that creates an organization instance: in the management account, open the "
+    "IAM Identity Center console in the region you want (it cannot be moved later), choose 'Enable', "
+    "and pick 'Enable with AWS Organizations'. Then run this again with the same region."
+)
+
+
+def instance_to_result(instance, portal_url_override=None):
+    """Snake-case view of a ListInstances entry plus its access portal URL."""
+    return {
+        "instance_arn": instance["InstanceArn"],
+        "identity_store_id": instance["IdentityStoreId"],
+        "owner_account_id": instance.get("OwnerAccountId"),
+        "name": instance.get("Name"),
+        "status": instance.get("Status"),
+        "created_date": instance["CreatedDate"].isoformat() if hasattr(instance.get("CreatedDate"), "isoformat")
+        else instance.get("CreatedDate"),
+        "portal_url": portal_url(instance["IdentityStoreId"], portal_url_override),
+    }
+
+
+def portal_url(identity_store_id, override=None):
+    """The AWS access portal URL; custom subdomains (https://acme.awsapps.com/start) need the override."""
+    if override:
+        return override
+    return f"https://{identity_store_id}.awsapps.com/start"
+
+
+def select_instance(instances, instance_arn=None, region=None):
+    """Pick the one instance to act on.
+
+    Exactly one instance: use it. Several: `instance_arn` must name one. None: fail with the
+    console step, because an organization instance cannot be enabled through the API.
+    """
+    if instance_arn:
+        for instance in instances:
+            if instance["InstanceArn"] == instance_arn:
+                return instance
+        visible = ", ".join(i["InstanceArn"] for i in instances) or "none"
+        raise SsoShiftError(f"instance_arn '{instance_arn}' is not among the visible instances ({visible})")
+    if not instances:
+        raise SsoShiftError(NO_INSTANCE_MESSAGE.format(region=region or "(default)"))
+    if len(instances) > 1:
+        arns = ", ".join(i["InstanceArn"] for i in instances)
+        raise SsoShiftError(
+            f"{len(instances)} Identity Center instances are visible; set instance_arn to the organization "
+            f"instance you mean, one of: {arns}"
+        )
+    return instances[0]
+
+
+def discover_instance(sso_admin, instance_arn=None, region=None):
+    """ListInstances then select_instance; returns (selected, all_instances)."""
+    instances = paginate(sso_admin, "list_instances", "Instances")
+    return select_instance(instances, instance_arn, region), instances
+
+
+class Directory:
+    """Identity store look-ups by name, cached for the life of one module run."""
+
+    _ATTRIBUTE = {"USER": "userName", "GROUP": "displayName"}
+
+    def __init__(self, identitystore, identity_store_id):
+        self.client = identitystore
+        self.identity_store_id = identity_store_id
+        self._cache = {}
+
+    def _lookup(self, principal_type, name):
+        key = (principal_type, name)
+        if key not in self._cache:
+            identifier = {"UniqueAttribute": {"AttributePath": self._ATTRIBUTE[principal_type], "AttributeValue": name}}
+            try:
+                if principal_type == "USER":
+                    found = self.client.get_user_id(
+                        IdentityStoreId=self.identity_store_id, AlternateIdentifier=identifier, aws_retry=True
+                    )["UserId"]
+                else:
+                    found = self.client.get_group_id(
+                        IdentityStoreId=self.identity_store_id, AlternateIdentifier=identifier, aws_retry=True
+                    )["GroupId"]
+            except is_boto3_error_code("ResourceNotFoundException"):
+                found = None
+            self._cache[key] = found
+        return self._cache[key]
+
+    def user_id(self, user_name):
+        """The user's ID, or None when no user has that user name."""
+        return self._lookup("USER", user_name)
+
+    def group_id(self, display_name):
+        """The group's ID, or None when no group has that display name."""
+        return self._lookup("GROUP", display_name)
+
+    def resolve(self, users=(), groups=()):
+        """IDs for every name given; one SsoShiftError listing all the names that do not exist."""
+        resolved = {"users": {}, "groups": {}}
+        problems = []
+        for name in users:
+            resolved["users"][name] = self.user_id(name)
+            if resolved["users"][name] is None:
+                problems.append(f"user '{name}' does not exist in identity store {self.identity_store_id}")
+        for name in groups:
+            resolved["groups"][name] = self.group_id(name)
+            if resolved["groups"][name] is None:
+                problems.append(f"group '{name}' does not exist in identity store {self.identity_store_id}")
+        fail_if_problems(problems, "unknown principals")
+        return resolved
+
+    def remember(self, principal_type, name, principal_id):
+        """Record an ID the caller just created, so later look-ups in this run need no call."""
+        self._cache[(principal_type, name)] = principal_id
+

@@ -1,0 +1,133 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: ssoshift contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+module: instance_info
+short_description: Discover the AWS IAM Identity Center instance and its access portal URL
+version_added: 0.1.0
+description:
+  - Lists the IAM Identity Center instances visible to the caller and selects the one to act on.
+  - Exactly one instance is used as is. When several are visible, I(instance_arn) must name one.
+    When none is visible the module fails and names the console step that enables an
+    organization instance, because AWS offers no API to create one.
+  - Returns the instance ARN, identity store ID, owner account, status and the AWS access portal URL.
+  - Run it from the organization's management account or the delegated administrator account,
+    in the region where Identity Center is enabled.
+options:
+  instance_arn:
+    description:
+      - ARN of the instance to select when several are visible.
+      - When given, the module fails if no visible instance has this ARN.
+    type: str
+  portal_url:
+    description:
+      - The access portal URL, when the instance uses a custom subdomain
+        (for example C(https://acme.awsapps.com/start)).
+      - Defaults to C(https://<identity-store-id>.awsapps.com/start).
+    type: str
+author:
+  - ssoshift contributors
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Find the Identity Center instance
+  ssoshift.identity_center.instance_info:
+  register: identity_center
+
+- name: Show where people sign in
+  ansible.builtin.debug:
+    msg: "Access portal: {{ identity_center.instance.portal_url }}"
+
+- name: Select one of several instances, with a custom portal subdomain
+  ssoshift.identity_center.instance_info:
+    instance_arn: arn:aws:sso:::instance/ssoins-1234567890abcdef
+    portal_url: https://acme.awsapps.com/start
+    region: eu-west-1
+"""
+
+RETURN = r"""
+instance:
+  description: The selected instance.
+  returned: success
+  type: dict
+  contains:
+    instance_arn:
+      description: ARN of the instance.
+      type: str
+      sample: arn:aws:sso:::instance/ssoins-1234567890abcdef
+    identity_store_id:
+      description: ID of the identity store attached to the instance.
+      type: str
+      sample: d-1234567890
+    owner_account_id:
+      description: Account that owns the instance (the management account for an organization instance).
+      type: str
+      sample: "123456789012"
+    name:
+      description: Name of the instance, when it has one.
+      type: str
+      sample: acme
+    status:
+      description: Status of the instance (C(ACTIVE), C(CREATE_IN_PROGRESS), C(DELETE_IN_PROGRESS)).
+      type: str
+      sample: ACTIVE
+    created_date:
+      description: When the instance was created (ISO 8601).
+      type: str
+      sample: "2025-10-26T09:12:03+00:00"
+    portal_url:
+      description: The AWS access portal URL people sign in through.
+      type: str
+      sample: https://d-1234567890.awsapps.com/start
+instances:
+  description: Every instance visible to the caller, in the same form as I(instance) (without selection).
+  returned: success
+  type: list
+  elements: dict
+"""
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import SsoShiftError
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import client
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.identity_center import discover_instance
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.identity_center import instance_to_result
+
+try:
+    import botocore
+except ImportError:
+    pass  # handled by AnsibleAWSModule
+
+
+def main():
+    module = AnsibleAWSModule(
+        argument_spec=dict(
+            instance_arn=dict(type="str"),
+            portal_url=dict(type="str"),
+        ),
+        supports_check_mode=True,
+    )
+    sso_admin = client(module, "sso-admin")
+    try:
+        selected, instances = discover_instance(sso_admin, module.params["instance_arn"], module.region)
+    except SsoShiftError as error:
+        module.fail_json(msg=str(error))
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
+        module.fail_json_aws(error, msg="Failed to list IAM Identity Center instances")
+
+    override = module.params["portal_url"]
+    module.exit_json(
+        changed=False,
+        instance=instance_to_result(selected, override),
+        instances=[instance_to_result(instance) for instance in instances],
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+"""playbooks/migrate.yml with the shipped example access model, as `make demo` runs it."""
+
+import json
+import os
+import re
+import stat
+
+import pytest
+
+from conftest import REPO
+
+MIGRATE = os.path.join(REPO, "playbooks", "migrate.yml")
+MODEL = os.path.join(REPO, "examples", "access-model.yml")
+
+
+@pytest.fixture
+def migrate(run_playbook, tmp_path):
+    out = tmp_path / "out"
+
+    def run(**kwargs):
+        return run_playbook(MIGRATE, extra_vars={"ssoshift_output_dir": str(out)},
+                            args=("-e", f"@{MODEL}"), **kwargs), out
+
+    return run
+
+
+def test_migrate_reads_the_instance_and_audits_every_legacy_user(sandbox, migrate):
+    run, out = migrate()
+    assert run.returncode == 0, run.failures
+    assert run.task("Say where the results are")["msg"][0] == (
+        f"Access portal URL: https://{sandbox.state['identity_store_id']}.awsapps.com/start")
+    audit_file = out / "legacy-iam-users-audit.json"
+    assert stat.S_IMODE(audit_file.stat().st_mode) == 0o600
+    audit = json.loads(audit_file.read_text())
+    assert [(a["user_name"], a["account_id"], a["exists"]) for a in audit] == [
+        ("admin", sandbox.accounts["management"], True),
+        ("ci-deployer", sandbox.accounts["management"], True),
+        ("prod-admin", sandbox.accounts["prod"], True),  # read inside prod through the access role
+    ]
+    assert audit[2]["footprint"]["arn"] == f"arn:aws:iam::{sandbox.accounts['prod']}:user/prod-admin"
+    text = audit_file.read_text()
+    for secret_marker in ("SecretAccessKey", "secret_key", "session_token", "Password\""):
+        assert secret_marker not in text
+    # The assumed-role credentials appear only masked in the run's output.
+    shown = re.findall(r'"(?:secret_key|session_token)": ("[^"]*"|null)', run.stdout)
+    assert shown and set(shown) <= {'"VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"', "null"}
+    assert not re.search(r'"sts_creds"', run.stdout)
+
+
+def test_second_run_changes_nothing_and_check_mode_writes_nothing(sandbox, migrate):
+    migrate()
+    second, _ = migrate()
+    assert second.returncode == 0 and second.stats["changed"] == 0
+    with sandbox.record() as recording:
+        checked, _ = migrate(check=True)
+    assert checked.returncode == 0, checked.failures
+    assert recording.writes == []
+
+
+def test_retire_phase_runs_alone(sandbox, migrate):
+    run, out = migrate(tags="retire")
+    assert run.returncode == 0, run.failures
+    assert len(json.loads((out / "legacy-iam-users-audit.json").read_text())) == 3
