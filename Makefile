@@ -12,6 +12,7 @@ BUILD := build
 COLLECTIONS := $(abspath $(BUILD)/collections)
 INSTALLED := $(COLLECTIONS)/ansible_collections/ssoshift/identity_center
 VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
+SANITY_ROOT := $(abspath $(BUILD)/sanity/ansible_collections/ssoshift/identity_center)
 TARBALL := $(BUILD)/dist/ssoshift-identity_center-$(VERSION).tar.gz
 SANDBOX_DIR ?= $(BUILD)/sandbox
 DEMO_SANDBOX := $(BUILD)/demo-sandbox
@@ -22,6 +23,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_ROLES_PATH := $(abspath roles)
 export ANSIBLE_FORCE_COLOR ?= false
 export PYTHONDONTWRITEBYTECODE := 1
+export PATH := $(abspath $(BIN)):$(PATH)
 
 .PHONY: help venv install lint sanity units integration test demo sandbox-start sandbox-stop clean
 
@@ -47,17 +49,26 @@ install: venv
 	$(BIN)/ansible-galaxy collection install --force --no-deps --offline -p $(COLLECTIONS) $(TARBALL) >/dev/null
 	@echo "installed ssoshift.identity_center $(VERSION) into $(COLLECTIONS)"
 
-lint: venv
+lint: install
 	$(BIN)/ansible-lint
 
 # ansible-test bootstraps pip in each sanity venv with a get-pip.py it downloads from a host
 # that is not reachable here; tools/ansible_test_get_pip.py does the same from PyPI (see it).
 # ansible-test also refuses to run while ~/.aws exists; nothing in this repo creates it.
-sanity: install
+# ansible-test runs on a plain copy of the source under ansible_collections/ssoshift/identity_center
+# with a git repo of its own (an installed copy with MANIFEST.json, or a folder inside this
+# repo, where build/ is ignored, makes it skip every target).
+sanity: venv
+	rm -rf $(SANITY_ROOT) && mkdir -p $(SANITY_ROOT)
+	git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t $(SANITY_ROOT)
+	git -C $(SANITY_ROOT) init --quiet  # its own repo: inside ours, build/ is ignored
+	# ansible-test finds dependencies (amazon.aws doc fragments, module_utils) beside the collection.
+	mkdir -p $(SANITY_ROOT)/../../amazon
+	cp -a $$($(BIN)/python -c 'import ansible_collections.amazon.aws as m; print(m.__path__[0])') $(SANITY_ROOT)/../../amazon/aws
 	pip_version=$$($(BIN)/python -c 'from ansible_test._internal.python_requirements import get_venv_packages as g; print(g(type("P", (), {"version": "3.11"})())["pip"])'); \
 	  mkdir -p ~/.ansible/test/cache; \
 	  cp tools/ansible_test_get_pip.py ~/.ansible/test/cache/get_pip_$${pip_version//./_}.py
-	cd $(INSTALLED) && PATH=$(abspath $(BIN)):$$PATH $(abspath $(BIN))/ansible-test sanity --python 3.11 --color no
+	cd $(SANITY_ROOT) && ansible-test sanity --python 3.11 --color no
 
 units: install
 	cd $(INSTALLED) && $(abspath $(BIN))/python -m pytest tests/unit -q -p no:cacheprovider

@@ -8,7 +8,6 @@ pip install the exact pip/setuptools/wheel versions ansible-test asked for. Noth
 about the sanity run changes: ansible-test still pins and installs every test tool.
 """
 
-import ensurepip
 import subprocess
 import sys
 
@@ -18,7 +17,9 @@ GET_PIP_ONLY = {"--no-setuptools", "--no-wheel"}
 
 
 def main():
-    ensurepip.bootstrap(upgrade=True)
+    # In a child process: ensurepip points PIP_CONFIG_FILE at /dev/null in its own environment,
+    # which would hide this machine's pip configuration (index, certificates) from the install below.
+    subprocess.check_call([sys.executable, "-m", "ensurepip", "--upgrade"])
     args = [arg for arg in sys.argv[1:] if arg not in GET_PIP_ONLY]
     subprocess.check_call([sys.executable, "-m", "pip", "install", *args])
 

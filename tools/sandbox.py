@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Local AWS sandbox: a moto server on loopback seeded with a legacy estate.
 
     python tools/sandbox.py start [--dir build/sandbox]   start, wait, seed, write the env file
@@ -144,7 +143,7 @@ def stop(directory):
     stopped = False
     if _is_our_server(pid):
         os.kill(pid, signal.SIGTERM)
-        for _ in range(50):
+        for dummy in range(50):
             if not _is_our_server(pid):
                 break
             time.sleep(0.1)
@@ -195,7 +194,7 @@ def _seed_legacy_user(iam, name, policy_arns=(), access_keys=0, password=False, 
     iam.create_user(UserName=name, Tags=[{"Key": k, "Value": v} for k, v in (tags or {}).items()])
     for arn in policy_arns:
         iam.attach_user_policy(UserName=name, PolicyArn=arn)
-    for _ in range(access_keys):
+    for dummy in range(access_keys):
         iam.create_access_key(UserName=name)
     if password:
         # A throwaway value: the sandbox never prints it and nothing reads it back.

@@ -122,4 +122,3 @@ class Directory:
     def remember(self, principal_type, name, principal_id):
         """Record an ID the caller just created, so later look-ups in this run need no call."""
         self._cache[(principal_type, name)] = principal_id
-

@@ -8,8 +8,8 @@ module: iam_user_retirement
 short_description: Audit a legacy IAM user before it is retired in favour of IAM Identity Center
 version_added: 0.1.0
 description:
-  - With I(state=audited) (read-only), returns the user's whole footprint and the evidence of its use:
-    every access key with status, creation date and last use (date, service, region), when the console
+  - With I(state=audited) (read-only), returns the user's whole footprint and the evidence of its use,
+    that is every access key with status, creation date and last use (date, service, region), when the console
     password was last used, MFA devices, groups, attached and inline policies (with documents),
     permissions boundary, signing certificates, SSH public keys, service-specific credentials and tags.
   - Reports whether any credential was used within I(require_unused_days), and whether the user is the
@@ -33,7 +33,7 @@ options:
     type: int
     default: 30
 author:
-  - ssoshift contributors
+  - ssoshift contributors (@ssoshift)
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules

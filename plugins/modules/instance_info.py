@@ -28,7 +28,7 @@ options:
       - Defaults to C(https://<identity-store-id>.awsapps.com/start).
     type: str
 author:
-  - ssoshift contributors
+  - ssoshift contributors (@ssoshift)
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules

@@ -14,7 +14,7 @@ description:
   - Run it from the management account or a delegated administrator for Organizations.
 options: {}
 author:
-  - ssoshift contributors
+  - ssoshift contributors (@ssoshift)
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules

@@ -133,7 +133,7 @@ def run_playbook(sandbox, tmp_path):
             command.append("--diff")
         if tags:
             command += ["--tags", tags]
-        completed = subprocess.run(command, capture_output=True, text=True, env=sandbox.env(**(env or {})),
+        completed = subprocess.run(command, capture_output=True, text=True, env=sandbox.env(**(env or {})), check=False,
                                    cwd=str(tmp_path), timeout=600)
         return PlaybookRun(completed)
 

@@ -49,10 +49,10 @@ def test_migrate_reads_the_instance_and_audits_every_legacy_user(sandbox, migrat
 
 def test_second_run_changes_nothing_and_check_mode_writes_nothing(sandbox, migrate):
     migrate()
-    second, _ = migrate()
+    second, dummy = migrate()
     assert second.returncode == 0 and second.stats["changed"] == 0
     with sandbox.record() as recording:
-        checked, _ = migrate(check=True)
+        checked, dummy = migrate(check=True)
     assert checked.returncode == 0, checked.failures
     assert recording.writes == []
 

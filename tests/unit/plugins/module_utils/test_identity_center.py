@@ -90,14 +90,16 @@ def _user_identifier(name):
 
 def test_directory_resolves_users_and_groups_once():
     identitystore, stubber = stubbed_client("identitystore")
-    stubber.add_response("get_user_id", {"IdentityStoreId": "d-1111111111", "UserId": "u-alice",
-                          "UserArn": "arn:aws:identitystore::123456789012:identitystore/d-1111111111/user/u-alice-0000000000"},
+    user_arn = "arn:aws:identitystore::123456789012:identitystore/d-1111111111/user/u-alice-0000000000"
+    group_arn = "arn:aws:identitystore::123456789012:identitystore/d-1111111111/group/g-admins-00000000000"
+    stubber.add_response("get_user_id", {"IdentityStoreId": "d-1111111111", "UserId": "u-alice", "UserArn": user_arn},
                          _user_identifier("alice"))
-    stubber.add_response("get_group_id", {"IdentityStoreId": "d-1111111111", "GroupId": "g-admins",
-                          "GroupArn": "arn:aws:identitystore::123456789012:identitystore/d-1111111111/group/g-admins-00000000000"},
-                         {"IdentityStoreId": "d-1111111111",
-                          "AlternateIdentifier": {"UniqueAttribute": {"AttributePath": "displayName",
-                                                                      "AttributeValue": "platform-admins"}}})
+    stubber.add_response(
+        "get_group_id",
+        {"IdentityStoreId": "d-1111111111", "GroupId": "g-admins", "GroupArn": group_arn},
+        {"IdentityStoreId": "d-1111111111",
+         "AlternateIdentifier": {"UniqueAttribute": {"AttributePath": "displayName", "AttributeValue": "platform-admins"}}},
+    )
     directory = Directory(identitystore, "d-1111111111")
     assert directory.user_id("alice") == "u-alice"
     assert directory.user_id("alice") == "u-alice"  # cached: the Stubber has no second answer

@@ -36,7 +36,7 @@ def test_find_by_id_name_and_management_alias_with_one_list_call():
 
 
 def test_resolve_lists_every_unknown_and_ambiguous_reference():
-    accounts, _ = _accounts()
+    accounts, dummy = _accounts()
     with pytest.raises(SsoShiftError) as error:
         accounts.resolve(["prod", "staging", "sandbox", "999999999999"])
     assert error.value.problems == [
@@ -47,7 +47,7 @@ def test_resolve_lists_every_unknown_and_ambiguous_reference():
 
 
 def test_resolve_maps_references_to_ids():
-    accounts, _ = _accounts()
+    accounts, dummy = _accounts()
     assert accounts.resolve(["prod", "management", "111111111111"]) == {
         "prod": "210987654321", "management": "123456789012", "111111111111": "111111111111"}
 
