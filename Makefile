@@ -25,11 +25,11 @@ export ANSIBLE_FORCE_COLOR ?= false
 export PYTHONDONTWRITEBYTECODE := 1
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help venv install lint sanity units integration test demo sandbox-start sandbox-stop clean
+.PHONY: help venv install lint sanity units integration molecule test demo sandbox-start sandbox-stop clean
 
 help:
 	@echo "make demo           full migration against the local sandbox AWS endpoint"
-	@echo "make test           ansible-lint, ansible-test sanity, unit and integration tests"
+	@echo "make test           ansible-lint, ansible-test sanity, unit, integration and molecule tests"
 	@echo "make sandbox-start  start the sandbox (env file: $(SANDBOX_DIR)/sandbox.env)"
 	@echo "make sandbox-stop   stop the sandbox started by sandbox-start"
 	@echo "make install        build and install the collection into $(COLLECTIONS)"
@@ -76,7 +76,12 @@ units: install
 integration: install
 	$(BIN)/python -m pytest tests/integration -q -p no:cacheprovider -n $(PYTEST_WORKERS)
 
-test: lint sanity units integration
+# Molecule's default scenario: the migration roles on localhost against a sandbox it starts
+# (create) and stops (destroy), with molecule's idempotence stage.
+molecule: install
+	cd extensions && NO_COLOR=1 molecule test
+
+test: lint sanity units integration molecule
 	@echo "make test: all suites passed"
 
 sandbox-start: venv
