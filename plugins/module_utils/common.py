@@ -11,6 +11,15 @@ without Ansible running a module.
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+try:
+    from botocore.exceptions import ClientError
+    from botocore.parsers import ResponseParserError
+except ImportError:
+    ClientError = ResponseParserError = Exception  # AnsibleAWSModule reports the missing botocore
+
+# What an endpoint that lacks an API answers (botocore raises one of these).
+UNSUPPORTED_ERRORS = (ClientError, ResponseParserError)
+
 # Identity Center answers ConflictException while another operation holds the same
 # permission set or account; it is transient, like throttling, and retried the same way.
 RETRY_ERROR_CODES = ["ConflictException", "TooManyRequestsException", "ThrottlingException"]
@@ -48,3 +57,20 @@ def paginate(aws_client, operation, result_key, **params):
     """Every item of a paginated list call, retried on throttling and conflicts."""
     result = paginated_query_with_retries(aws_client, operation, retry_decorator=retry_decorator(), **params)
     return result.get(result_key, [])
+
+
+def endpoint_lacks(error):
+    """True when the endpoint does not implement the call it was asked.
+
+    AWS answers unknown operations with InvalidAction / NotImplemented (HTTP 501); local
+    emulators such as moto answer an HTML error page, which real AWS never sends.
+    """
+    if isinstance(error, ResponseParserError):
+        return True
+    if isinstance(error, ClientError):
+        code = error.response.get("Error", {}).get("Code", "")
+        message = error.response.get("Error", {}).get("Message", "")
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        return (code in ("NotImplemented", "InvalidAction") or status == 501
+                or (status == 500 and "<html" in message.lower()))
+    return False

@@ -14,24 +14,9 @@ import datetime
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import normalize_boto3_result
 
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import UNSUPPORTED_ERRORS
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import endpoint_lacks
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import paginate
-
-try:
-    import botocore
-    from botocore.parsers import ResponseParserError
-except ImportError:
-    pass  # handled by AnsibleAWSModule
-
-
-def _unsupported(error):
-    """True when the endpoint does not implement the call (moto answers some with HTTP 500 HTML)."""
-    if isinstance(error, ResponseParserError):
-        return True
-    if isinstance(error, botocore.exceptions.ClientError):
-        code = error.response.get("Error", {}).get("Code", "")
-        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-        return code in ("NotImplemented", "InvalidAction") or status == 501
-    return False
 
 
 def _timestamp(value):
@@ -80,8 +65,8 @@ def read_footprint(iam, user_name):
              "status": c["Status"], "service_user_name": c.get("ServiceUserName")}
             for c in service_specific.get("ServiceSpecificCredentials", [])
         ]
-    except (botocore.exceptions.ClientError, ResponseParserError) as error:
-        if not _unsupported(error):
+    except UNSUPPORTED_ERRORS as error:
+        if not endpoint_lacks(error):
             raise
         service_specific_credentials = []
         unsupported.append("ListServiceSpecificCredentials")

@@ -2,12 +2,9 @@
 # Copyright: ssoshift contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Identity Center instance discovery, the access portal URL and directory look-ups."""
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+"""Identity Center instance discovery and the access portal URL."""
 
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import SsoShiftError
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import fail_if_problems
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import paginate
 
 NO_INSTANCE_MESSAGE = (
@@ -68,57 +65,9 @@ def discover_instance(sso_admin, instance_arn=None, region=None):
     return select_instance(instances, instance_arn, region), instances
 
 
-class Directory:
-    """Identity store look-ups by name, cached for the life of one module run."""
 
-    _ATTRIBUTE = {"USER": "userName", "GROUP": "displayName"}
-
-    def __init__(self, identitystore, identity_store_id):
-        self.client = identitystore
-        self.identity_store_id = identity_store_id
-        self._cache = {}
-
-    def _lookup(self, principal_type, name):
-        key = (principal_type, name)
-        if key not in self._cache:
-            identifier = {"UniqueAttribute": {"AttributePath": self._ATTRIBUTE[principal_type], "AttributeValue": name}}
-            try:
-                if principal_type == "USER":
-                    found = self.client.get_user_id(
-                        IdentityStoreId=self.identity_store_id, AlternateIdentifier=identifier, aws_retry=True
-                    )["UserId"]
-                else:
-                    found = self.client.get_group_id(
-                        IdentityStoreId=self.identity_store_id, AlternateIdentifier=identifier, aws_retry=True
-                    )["GroupId"]
-            except is_boto3_error_code("ResourceNotFoundException"):
-                found = None
-            self._cache[key] = found
-        return self._cache[key]
-
-    def user_id(self, user_name):
-        """The user's ID, or None when no user has that user name."""
-        return self._lookup("USER", user_name)
-
-    def group_id(self, display_name):
-        """The group's ID, or None when no group has that display name."""
-        return self._lookup("GROUP", display_name)
-
-    def resolve(self, users=(), groups=()):
-        """IDs for every name given; one SsoShiftError listing all the names that do not exist."""
-        resolved = {"users": {}, "groups": {}}
-        problems = []
-        for name in users:
-            resolved["users"][name] = self.user_id(name)
-            if resolved["users"][name] is None:
-                problems.append(f"user '{name}' does not exist in identity store {self.identity_store_id}")
-        for name in groups:
-            resolved["groups"][name] = self.group_id(name)
-            if resolved["groups"][name] is None:
-                problems.append(f"group '{name}' does not exist in identity store {self.identity_store_id}")
-        fail_if_problems(problems, "unknown principals")
-        return resolved
-
-    def remember(self, principal_type, name, principal_id):
-        """Record an ID the caller just created, so later look-ups in this run need no call."""
-        self._cache[(principal_type, name)] = principal_id
+def identity_store_id_for(sso_admin, identity_store_id=None, instance_arn=None, region=None):
+    """The identity store to act on: the one given, else the selected instance's."""
+    if identity_store_id:
+        return identity_store_id
+    return discover_instance(sso_admin, instance_arn, region)[0]["IdentityStoreId"]

@@ -5,7 +5,6 @@ import datetime
 import pytest
 
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import SsoShiftError
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.identity_center import Directory
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.identity_center import discover_instance
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.identity_center import instance_to_result
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.identity_center import portal_url
@@ -81,50 +80,3 @@ def test_discover_instance_retries_throttling():
     stubber.add_response("list_instances", {"Instances": [ORG_INSTANCE]}, {})
     selected, instances = discover_instance(sso_admin)
     assert selected == ORG_INSTANCE and instances == [ORG_INSTANCE]
-
-
-def _user_identifier(name):
-    return {"IdentityStoreId": "d-1111111111",
-            "AlternateIdentifier": {"UniqueAttribute": {"AttributePath": "userName", "AttributeValue": name}}}
-
-
-def test_directory_resolves_users_and_groups_once():
-    identitystore, stubber = stubbed_client("identitystore")
-    user_arn = "arn:aws:identitystore::123456789012:identitystore/d-1111111111/user/u-alice-0000000000"
-    group_arn = "arn:aws:identitystore::123456789012:identitystore/d-1111111111/group/g-admins-00000000000"
-    stubber.add_response("get_user_id", {"IdentityStoreId": "d-1111111111", "UserId": "u-alice", "UserArn": user_arn},
-                         _user_identifier("alice"))
-    stubber.add_response(
-        "get_group_id",
-        {"IdentityStoreId": "d-1111111111", "GroupId": "g-admins", "GroupArn": group_arn},
-        {"IdentityStoreId": "d-1111111111",
-         "AlternateIdentifier": {"UniqueAttribute": {"AttributePath": "displayName", "AttributeValue": "platform-admins"}}},
-    )
-    directory = Directory(identitystore, "d-1111111111")
-    assert directory.user_id("alice") == "u-alice"
-    assert directory.user_id("alice") == "u-alice"  # cached: the Stubber has no second answer
-    assert directory.group_id("platform-admins") == "g-admins"
-    stubber.assert_no_pending_responses()
-
-
-def test_directory_lists_every_missing_principal():
-    identitystore, stubber = stubbed_client("identitystore")
-    stubber.add_client_error("get_user_id", service_error_code="ResourceNotFoundException", http_status_code=400)
-    stubber.add_client_error("get_user_id", service_error_code="ResourceNotFoundException", http_status_code=400)
-    stubber.add_client_error("get_group_id", service_error_code="ResourceNotFoundException", http_status_code=400)
-    directory = Directory(identitystore, "d-1111111111")
-    with pytest.raises(SsoShiftError) as error:
-        directory.resolve(users=["carol", "dave"], groups=["auditors"])
-    assert error.value.problems == [
-        "user 'carol' does not exist in identity store d-1111111111",
-        "user 'dave' does not exist in identity store d-1111111111",
-        "group 'auditors' does not exist in identity store d-1111111111",
-    ]
-
-
-def test_directory_remember_avoids_a_lookup():
-    identitystore, stubber = stubbed_client("identitystore")
-    directory = Directory(identitystore, "d-1111111111")
-    directory.remember("USER", "erin", "u-erin")
-    assert directory.user_id("erin") == "u-erin"
-    stubber.assert_no_pending_responses()

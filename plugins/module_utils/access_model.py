@@ -1,0 +1,116 @@
+# -*- coding: utf-8 -*-
+# Copyright: ssoshift contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The access model: one YAML document of the desired state, validated as a whole.
+
+`model_problems` is pure: schema, values and cross-references within the document. Names
+that may live outside the document (members fed by an external identity provider) are
+returned by `external_members` for the caller to look up in the identity store.
+"""
+
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import USER_ATTRIBUTES
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import duplicates
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import validate_group
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import validate_permission_set
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import validate_user
+
+USER_KEYS = {"user_name"} | set(USER_ATTRIBUTES)
+GROUP_KEYS = {"name", "description", "members", "purge_members"}
+PERMISSION_SET_KEYS = {"name", "description", "session_duration", "relay_state", "managed_policies",
+                       "customer_managed_policies", "inline_policy", "permissions_boundary", "tags"}
+SECTION_KEYS = {"users", "groups", "permission_sets", "assignments"}
+
+
+def _entries(section, name, problems):
+    if section is None:
+        return []
+    if not isinstance(section, list):
+        problems.append(f"identity_center.{name}: must be a list, got {type(section).__name__}")
+        return []
+    entries = []
+    for index, entry in enumerate(section):
+        if isinstance(entry, dict):
+            entries.append((index, entry))
+        else:
+            problems.append(f"identity_center.{name}[{index}]: must be a mapping, got '{entry}'")
+    return entries
+
+
+def _label(section, index, entry, key):
+    value = entry.get(key)
+    return f"identity_center.{section}[{index}]" + (f" ({value})" if isinstance(value, str) else "")
+
+
+def _unknown_keys(entry, allowed, where):
+    return [f"{where}: unknown option '{key}' (expected one of {', '.join(sorted(allowed))})"
+            for key in sorted(set(entry) - allowed)]
+
+
+def model_problems(identity_center, manage_directory=True):
+    """Every problem of the users, groups and permission sets of the model, in document order.
+
+    With manage_directory false (an external identity provider owns the directory) users need no
+    attributes: they are only looked up.
+    """
+    problems = []
+    if identity_center is None:
+        return problems
+    if not isinstance(identity_center, dict):
+        return [f"identity_center: must be a mapping, got {type(identity_center).__name__}"]
+    problems.extend(_unknown_keys(identity_center, SECTION_KEYS, "identity_center"))
+
+    users = _entries(identity_center.get("users"), "users", problems)
+    for index, user in users:
+        where = _label("users", index, user, "user_name")
+        problems.extend(_unknown_keys(user, USER_KEYS, where))
+        problems.extend(validate_user(user, where))
+        for required in ("given_name", "family_name", "email") if manage_directory else ():
+            if not user.get(required):
+                problems.append(f"{where}.{required}: required to create the user, got nothing")
+    for name in duplicates([u.get("user_name") for _, u in users]):
+        problems.append(f"identity_center.users: user_name '{name}' is listed more than once")
+
+    groups = _entries(identity_center.get("groups"), "groups", problems)
+    for index, group in groups:
+        where = _label("groups", index, group, "name")
+        problems.extend(_unknown_keys(group, GROUP_KEYS, where))
+        problems.extend(validate_group(group, where))
+        for name in duplicates(group.get("members") or []):
+            problems.append(f"{where}.members: '{name}' is listed more than once")
+    for name in duplicates([g.get("name") for _, g in groups]):
+        problems.append(f"identity_center.groups: name '{name}' is listed more than once")
+
+    permission_sets = _entries(identity_center.get("permission_sets"), "permission_sets", problems)
+    for index, permission_set in permission_sets:
+        where = _label("permission_sets", index, permission_set, "name")
+        problems.extend(_unknown_keys(permission_set, PERMISSION_SET_KEYS, where))
+        problems.extend(validate_permission_set(permission_set, where))
+    for name in duplicates([p.get("name") for _, p in permission_sets]):
+        problems.append(f"identity_center.permission_sets: name '{name}' is listed more than once")
+    return problems
+
+
+def principals_to_look_up(identity_center, manage_directory=True):
+    """Names the identity store must already hold: {"users": {name: [where]}, "groups": {name: [where]}}.
+
+    When the collection manages the directory that is only group members that are not users of
+    the model; when an external identity provider does, every user, member and group named.
+    """
+    identity_center = identity_center or {}
+    users = [u for u in identity_center.get("users") or [] if isinstance(u, dict)]
+    groups = [g for g in identity_center.get("groups") or [] if isinstance(g, dict)]
+    model_users = {u.get("user_name") for u in users}
+    wanted = {"users": {}, "groups": {}}
+    for index, group in enumerate(groups):
+        where = _label("groups", index, group, "name")
+        if not manage_directory and isinstance(group.get("name"), str):
+            wanted["groups"].setdefault(group["name"], []).append(where)
+        for member in group.get("members") or []:
+            if isinstance(member, str) and member.strip() and (not manage_directory or member not in model_users):
+                wanted["users"].setdefault(member, []).append(where + ".members")
+    if not manage_directory:
+        for index, user in enumerate(users):
+            if isinstance(user.get("user_name"), str):
+                wanted["users"].setdefault(user["user_name"], []).append(_label("users", index, user, "user_name"))
+    return wanted

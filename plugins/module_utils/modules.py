@@ -1,0 +1,41 @@
+# -*- coding: utf-8 -*-
+# Copyright: ssoshift contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""What every module of the collection shares: instance options and error handling."""
+
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import SsoShiftError
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import client
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.identity_center import discover_instance
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.identity_center import identity_store_id_for
+
+try:
+    import botocore
+except ImportError:
+    pass  # handled by AnsibleAWSModule
+
+INSTANCE_OPTIONS = dict(instance_arn=dict(type="str"))
+DIRECTORY_OPTIONS = dict(INSTANCE_OPTIONS, identity_store_id=dict(type="str"))
+
+
+def instance_arn(module):
+    """The instance of the module's instance_arn option (one ListInstances when not given)."""
+    if module.params.get("instance_arn"):
+        return module.params["instance_arn"]
+    return discover_instance(client(module, "sso-admin"), None, module.region)[0]["InstanceArn"]
+
+
+def identity_store_id(module):
+    """The identity store of the module's instance options (one ListInstances when not given)."""
+    return identity_store_id_for(client(module, "sso-admin"), module.params.get("identity_store_id"),
+                                 module.params.get("instance_arn"), module.region)
+
+
+def run(module, action, failure_message):
+    """Call action(); turn our validation errors and AWS errors into fail_json."""
+    try:
+        return action()
+    except SsoShiftError as error:
+        module.fail_json(msg=str(error), problems=error.problems)
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
+        module.fail_json_aws(error, msg=failure_message)

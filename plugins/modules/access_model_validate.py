@@ -1,0 +1,105 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: ssoshift contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+module: access_model_validate
+short_description: Check a whole access model before anything is changed
+version_added: 0.1.0
+description:
+  - Validates the C(identity_center) part of the access model (users, groups, permission sets) as a whole,
+    and fails once with every problem found, each naming the entry, the field and the value.
+  - Checks values (names, durations, policy documents and sizes, policy ARNs, emails), unknown options
+    (typos), duplicate names, and cross-references (group members).
+  - Group members that are not users of the model, and with I(manage_directory=false) every user and group
+    named, are looked up in the identity store, read-only.
+  - Makes no write call; the roles run it before their first change.
+options:
+  identity_center:
+    description: The C(identity_center) part of the access model (C(users), C(groups), C(permission_sets)).
+    type: dict
+    required: true
+  manage_directory:
+    description:
+      - Whether the collection creates users and groups. Set C(false) when an external identity provider
+        (Okta, Entra ID, Google) feeds the directory through SCIM; then users and groups are only looked up
+        and each one missing is a problem.
+    type: bool
+    default: true
+author:
+  - ssoshift contributors (@ssoshift)
+extends_documentation_fragment:
+  - ssoshift.identity_center.instance
+  - ssoshift.identity_center.instance.identity_store
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Check the access model before the first write
+  ssoshift.identity_center.access_model_validate:
+    identity_center: "{{ identity_center }}"
+    manage_directory: true
+"""
+
+RETURN = r"""
+problems:
+  description: Every problem found; the task fails when there is one.
+  returned: always
+  type: list
+  elements: str
+  sample: ["identity_center.permission_sets[1] (ReadOnly).session_duration: must be between PT1H and PT12H, got 'PT13H'"]
+summary:
+  description: How many users, groups and permission sets the model declares.
+  returned: always
+  type: dict
+  sample: {"users": 2, "groups": 2, "permission_sets": 3}
+"""
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.access_model import model_problems
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.access_model import principals_to_look_up
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import client
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.directory import IdentityStore
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import DIRECTORY_OPTIONS
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import identity_store_id
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import run
+
+
+def check(module):
+    model = module.params["identity_center"]
+    manage_directory = module.params["manage_directory"]
+    problems = model_problems(model, manage_directory)
+    wanted = principals_to_look_up(model, manage_directory)
+    if wanted["users"] or wanted["groups"]:
+        store = IdentityStore(client(module, "identitystore"), identity_store_id(module))
+        for name, places in wanted["users"].items():
+            if store.user_id(name) is None:
+                problems.append(f"{places[0]}: user '{name}' is not in the identity store {store.store_id}"
+                                + ("" if manage_directory else " (manage_directory is false: users are only looked up)"))
+        for name, places in wanted["groups"].items():
+            if store.group_id(name) is None:
+                problems.append(f"{places[0]}: group '{name}' is not in the identity store {store.store_id} "
+                                "(manage_directory is false: groups are only looked up)")
+    summary = {key: len(model.get(key) or []) for key in ("users", "groups", "permission_sets")}
+    return problems, summary
+
+
+def main():
+    module = AnsibleAWSModule(
+        argument_spec=dict(identity_center=dict(type="dict", required=True),
+                           manage_directory=dict(type="bool", default=True), **DIRECTORY_OPTIONS),
+        supports_check_mode=True,
+    )
+    problems, summary = run(module, lambda: check(module), "Failed to check the access model")
+    if problems:
+        module.fail_json(msg=f"The access model has {len(problems)} problem(s); nothing was changed:\n- "
+                         + "\n- ".join(problems), problems=problems, summary=summary)
+    module.exit_json(changed=False, problems=[], summary=summary)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,131 @@
+"""Identity store look-ups and user/group reconciliation (AWS answers encoded with Stubber)."""
+
+import pytest
+
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import SsoShiftError
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.directory import IdentityStore
+
+from .stubbed import stubbed_client
+
+
+def _user_identifier(name):
+    return {"IdentityStoreId": "d-1111111111",
+            "AlternateIdentifier": {"UniqueAttribute": {"AttributePath": "userName", "AttributeValue": name}}}
+
+
+def test_directory_resolves_users_and_groups_once():
+    identitystore, stubber = stubbed_client("identitystore")
+    user_arn = "arn:aws:identitystore::123456789012:identitystore/d-1111111111/user/u-alice-0000000000"
+    group_arn = "arn:aws:identitystore::123456789012:identitystore/d-1111111111/group/g-admins-00000000000"
+    stubber.add_response("get_user_id", {"IdentityStoreId": "d-1111111111", "UserId": "u-alice", "UserArn": user_arn},
+                         _user_identifier("alice"))
+    stubber.add_response(
+        "get_group_id",
+        {"IdentityStoreId": "d-1111111111", "GroupId": "g-admins", "GroupArn": group_arn},
+        {"IdentityStoreId": "d-1111111111",
+         "AlternateIdentifier": {"UniqueAttribute": {"AttributePath": "displayName", "AttributeValue": "platform-admins"}}},
+    )
+    directory = IdentityStore(identitystore, "d-1111111111")
+    assert directory.user_id("alice") == "u-alice"
+    assert directory.user_id("alice") == "u-alice"  # cached: the Stubber has no second answer
+    assert directory.group_id("platform-admins") == "g-admins"
+    stubber.assert_no_pending_responses()
+
+
+def test_directory_lists_every_missing_principal():
+    identitystore, stubber = stubbed_client("identitystore")
+    stubber.add_client_error("get_user_id", service_error_code="ResourceNotFoundException", http_status_code=400)
+    stubber.add_client_error("get_user_id", service_error_code="ResourceNotFoundException", http_status_code=400)
+    stubber.add_client_error("get_group_id", service_error_code="ResourceNotFoundException", http_status_code=400)
+    directory = IdentityStore(identitystore, "d-1111111111")
+    with pytest.raises(SsoShiftError) as error:
+        directory.resolve(users=["carol", "dave"], groups=["auditors"])
+    assert error.value.problems == [
+        "user 'carol' does not exist in identity store d-1111111111",
+        "user 'dave' does not exist in identity store d-1111111111",
+        "group 'auditors' does not exist in identity store d-1111111111",
+    ]
+
+
+def test_directory_remember_avoids_a_lookup():
+    identitystore, stubber = stubbed_client("identitystore")
+    directory = IdentityStore(identitystore, "d-1111111111")
+    directory.remember("USER", "erin", "u-erin")
+    assert directory.user_id("erin") == "u-erin"
+    stubber.assert_no_pending_responses()
+
+
+STORE = "d-1111111111"
+ALICE = {"IdentityStoreId": STORE, "UserId": "u-alice", "UserName": "alice", "DisplayName": "Alice Doe",
+         "Name": {"GivenName": "Alice", "FamilyName": "Doe"},
+         "Emails": [{"Value": "alice@example.com", "Type": "work", "Primary": True}], "Title": "Engineer",
+         "UserArn": "arn:aws:identitystore::123456789012:identitystore/d-1111111111/user/u-alice-0000000000",
+         "Revision": "1"}
+USER_ARN = ALICE["UserArn"]
+UPDATED_USER = {"IdentityStoreId": STORE, "UserId": "u-alice", "UserArn": USER_ARN, "Revision": "2"}
+
+
+def _store_with_alice(check_mode=False):
+    identitystore, stubber = stubbed_client("identitystore")
+    stubber.add_response("get_user_id", {"IdentityStoreId": STORE, "UserId": "u-alice", "UserArn": USER_ARN})
+    stubber.add_response("describe_user", ALICE, {"IdentityStoreId": STORE, "UserId": "u-alice"})
+    return IdentityStore(identitystore, STORE, check_mode), stubber
+
+
+def test_existing_user_is_updated_in_place_with_attribute_operations():
+    # moto lacks UpdateUser. AWS's contract: one UpdateUser call, a list of AttributePath/AttributeValue
+    # operations, emails as the whole multi-valued attribute; the user ID never changes.
+    store, stubber = _store_with_alice()
+    stubber.add_response("update_user", UPDATED_USER, {
+        "IdentityStoreId": STORE, "UserId": "u-alice",
+        "Operations": [{"AttributePath": "title", "AttributeValue": "Platform engineer"},
+                       {"AttributePath": "emails",
+                        "AttributeValue": [{"Value": "alice@corp.example", "Type": "work", "Primary": True}]}]})
+    changed, before, after, changes = store.ensure_user(
+        {"user_name": "alice", "title": "Platform engineer", "email": "alice@corp.example", "given_name": "Alice"})
+    assert changed is True
+    assert before["title"] == "Engineer" and after["title"] == "Platform engineer"
+    assert after["user_id"] == "u-alice"
+    assert [c["attribute"] for c in changes] == ["title", "email"]
+    stubber.assert_no_pending_responses()
+
+
+def test_unchanged_user_makes_no_write():
+    store, stubber = _store_with_alice()
+    changed, before, after, changes = store.ensure_user(
+        {"user_name": "alice", "given_name": "Alice", "family_name": "Doe", "email": "alice@example.com"})
+    assert (changed, changes) == (False, [])
+    assert before == after
+    stubber.assert_no_pending_responses()
+
+
+def test_check_mode_reports_the_update_without_calling_update_user():
+    store, stubber = _store_with_alice(check_mode=True)
+    changed, dummy, after, changes = store.ensure_user({"user_name": "alice", "nickname": "Al"})
+    assert changed is True and after["nickname"] == "Al" and changes[0]["attribute"] == "nickname"
+    stubber.assert_no_pending_responses()  # an update_user call would have found no stubbed answer
+
+
+def test_creating_a_user_needs_names_and_email():
+    identitystore, stubber = stubbed_client("identitystore")
+    stubber.add_client_error("get_user_id", service_error_code="ResourceNotFoundException", http_status_code=400)
+    with pytest.raises(SsoShiftError, match="user 'carol' does not exist; creating it needs family_name, email"):
+        IdentityStore(identitystore, STORE).ensure_user({"user_name": "carol", "given_name": "Carol"})
+
+
+def test_group_description_is_updated_with_update_group():
+    # moto lacks UpdateGroup; AWS updates the description with one attribute operation.
+    identitystore, stubber = stubbed_client("identitystore")
+    group_arn = "arn:aws:identitystore::123456789012:identitystore/d-1111111111/group/g-admins-00000000000"
+    stubber.add_response("get_group_id", {"IdentityStoreId": STORE, "GroupId": "g-admins", "GroupArn": group_arn})
+    stubber.add_response("describe_group", {"IdentityStoreId": STORE, "GroupId": "g-admins", "GroupArn": group_arn,
+                                            "Revision": "1", "DisplayName": "admins", "Description": "old"})
+    stubber.add_response("list_group_memberships", {"GroupMemberships": []})
+    stubber.add_response("update_group", {"IdentityStoreId": STORE, "GroupId": "g-admins", "GroupArn": group_arn,
+                                          "Revision": "2"}, {
+        "IdentityStoreId": STORE, "GroupId": "g-admins",
+        "Operations": [{"AttributePath": "description", "AttributeValue": "new"}]})
+    result = IdentityStore(identitystore, STORE).ensure_group("admins", description="new")
+    assert result["changed"] is True
+    assert result["before"]["description"] == "old" and result["after"]["description"] == "new"
+    stubber.assert_no_pending_responses()

@@ -1,0 +1,123 @@
+"""Permission-set planning (pure) and the AWS behaviours moto lacks (Stubber)."""
+
+import pytest
+
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import SsoShiftError
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.permission_sets import PermissionSets
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.permission_sets import canonical_duration
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.permission_sets import normalize_desired
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.permission_sets import plan_changes
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.permission_sets import wait_for
+
+from .stubbed import stubbed_client
+
+INSTANCE = "arn:aws:sso:::instance/ssoins-1111111111111111"
+ARN = "arn:aws:sso:::permissionSet/ssoins-1111111111111111/ps-2222222222222222"
+POLICY = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": ["b:*", "a:*"], "Resource": "*"}]}
+CURRENT = {"name": "Dev", "description": "d", "session_duration": "PT8H", "relay_state": None,
+           "managed_policies": ["arn:aws:iam::aws:policy/PowerUserAccess"],
+           "customer_managed_policies": [{"name": "extras", "path": "/"}],
+           "inline_policy": POLICY, "permissions_boundary": {}, "tags": {"owner": "platform"}}
+
+
+def test_durations_are_compared_in_canonical_form():
+    assert canonical_duration("PT480M") == "PT8H"
+    assert canonical_duration("PT90M") == "PT1H30M"
+    assert plan_changes(normalize_desired({"name": "Dev", "session_duration": "PT480M"}), CURRENT) == []
+
+
+def test_bare_policy_names_expand_and_equal_arns_are_no_change():
+    desired = normalize_desired({"name": "Dev", "managed_policies": ["PowerUserAccess"]})
+    assert desired["managed_policies"] == ["arn:aws:iam::aws:policy/PowerUserAccess"]
+    assert plan_changes(desired, CURRENT) == []
+
+
+def test_inline_policy_is_compared_semantically():
+    reordered = '{"Statement": [{"Resource": "*", "Action": ["a:*", "b:*"], "Effect": "Deny"}], "Version": "2012-10-17"}'
+    assert plan_changes(normalize_desired({"name": "Dev", "inline_policy": reordered}), CURRENT) == []
+    changed = dict(POLICY, Statement=[dict(POLICY["Statement"][0], Effect="Allow")])
+    assert [c["attribute"] for c in plan_changes(normalize_desired({"name": "Dev", "inline_policy": changed}),
+                                                 CURRENT)] == ["inline_policy"]
+    assert plan_changes(normalize_desired({"name": "Dev", "inline_policy": {}}), CURRENT)[0]["after"] == {}
+
+
+def test_purge_policies_false_only_adds():
+    desired = normalize_desired({"name": "Dev", "managed_policies": ["ReadOnlyAccess"]})
+    kept = plan_changes(desired, CURRENT, purge_policies=False)[0]
+    assert kept["after"] == ["arn:aws:iam::aws:policy/PowerUserAccess", "arn:aws:iam::aws:policy/ReadOnlyAccess"]
+    purged = plan_changes(desired, CURRENT, purge_policies=True)[0]
+    assert purged["after"] == ["arn:aws:iam::aws:policy/ReadOnlyAccess"]
+
+
+def test_unset_options_are_not_managed_and_tags_follow_purge_tags():
+    assert plan_changes(normalize_desired({"name": "Dev"}), CURRENT) == []
+    desired = normalize_desired({"name": "Dev", "tags": {"cost-centre": "42"}})
+    assert plan_changes(desired, CURRENT, purge_tags=True)[0]["after"] == {"cost-centre": "42"}
+    assert plan_changes(desired, CURRENT, purge_tags=False)[0]["after"] == {"owner": "platform", "cost-centre": "42"}
+
+
+def test_a_new_permission_set_plans_every_given_attribute():
+    desired = normalize_desired({"name": "New", "session_duration": "PT1H", "managed_policies": ["ReadOnlyAccess"]})
+    assert [c["attribute"] for c in plan_changes(desired, None)] == ["session_duration", "managed_policies"]
+
+
+def _engine():
+    sso_admin, stubber = stubbed_client("sso-admin")
+    return PermissionSets(sso_admin, INSTANCE, sleep=lambda seconds: None), stubber
+
+
+def test_boundary_and_tags_are_written_with_their_own_apis():
+    # moto lacks these APIs; AWS's contract: PutPermissionsBoundaryToPermissionSet with a customer-managed
+    # reference, TagResource / UntagResource on the permission set ARN.
+    engine, stubber = _engine()
+    stubber.add_response("put_permissions_boundary_to_permission_set", {}, {
+        "InstanceArn": INSTANCE, "PermissionSetArn": ARN,
+        "PermissionsBoundary": {"CustomerManagedPolicyReference": {"Name": "boundary", "Path": "/ssoshift/"}}})
+    stubber.add_response("untag_resource", {}, {"InstanceArn": INSTANCE, "ResourceArn": ARN, "TagKeys": ["owner"]})
+    stubber.add_response("tag_resource", {}, {"InstanceArn": INSTANCE, "ResourceArn": ARN,
+                                              "Tags": [{"Key": "cost-centre", "Value": "42"}]})
+    desired = normalize_desired({"name": "Dev", "tags": {"cost-centre": "42"}, "permissions_boundary": {
+        "customer_managed_policy_reference": {"name": "boundary", "path": "/ssoshift/"}}})
+    changes = plan_changes(desired, CURRENT)
+    engine.apply(ARN, changes, CURRENT)
+    stubber.assert_no_pending_responses()
+
+
+def test_provisioning_waits_for_a_final_status():
+    # AWS answers ProvisionPermissionSet with IN_PROGRESS; the status is then polled until it settles.
+    engine, stubber = _engine()
+    request_id = "11111111-2222-3333-4444-555555555555"
+    stubber.add_response("provision_permission_set", {"PermissionSetProvisioningStatus": {
+        "Status": "IN_PROGRESS", "RequestId": request_id}})
+    stubber.add_response("describe_permission_set_provisioning_status", {"PermissionSetProvisioningStatus": {
+        "Status": "IN_PROGRESS", "RequestId": request_id}},
+        {"InstanceArn": INSTANCE, "ProvisionPermissionSetRequestId": request_id})
+    stubber.add_response("describe_permission_set_provisioning_status", {"PermissionSetProvisioningStatus": {
+        "Status": "FAILED", "RequestId": request_id, "AccountId": "210987654321",
+        "FailureReason": "Customer managed policy extras does not exist in the account"}})
+    result = engine.provision(ARN)
+    assert result == {"request_id": request_id, "status": "FAILED", "account_id": "210987654321",
+                      "failure_reason": "Customer managed policy extras does not exist in the account"}
+    stubber.assert_no_pending_responses()
+
+
+def test_conflicts_are_retried_not_surfaced():
+    # One permission-set operation at a time per account: AWS answers ConflictException meanwhile.
+    engine, stubber = _engine()
+    stubber.add_client_error("provision_permission_set", service_error_code="ConflictException",
+                             http_status_code=409)
+    stubber.add_response("provision_permission_set", {"PermissionSetProvisioningStatus": {
+        "Status": "SUCCEEDED", "RequestId": "11111111-2222-3333-4444-555555555555"}})
+    assert engine.provision(ARN)["status"] == "SUCCEEDED"
+
+
+def test_wait_for_gives_up_after_the_timeout():
+    polls = []
+
+    def fetch():
+        polls.append(1)
+        return {"Status": "IN_PROGRESS"}
+
+    with pytest.raises(SsoShiftError, match="the thing still IN_PROGRESS after 0s"):
+        wait_for(fetch, "the thing", timeout=0, delay=0, sleep=lambda seconds: None)
+    assert len(polls) == 1
