@@ -68,7 +68,7 @@ def model_problems(identity_center, manage_directory=True):
         for required in ("given_name", "family_name", "email") if manage_directory else ():
             if not user.get(required):
                 problems.append(f"{where}.{required}: required to create the user, got nothing")
-    for name in duplicates([u.get("user_name") for _, u in users]):
+    for name in duplicates([u.get("user_name") for dummy, u in users]):
         problems.append(f"identity_center.users: user_name '{name}' is listed more than once")
 
     groups = _entries(identity_center.get("groups"), "groups", problems)
@@ -78,7 +78,7 @@ def model_problems(identity_center, manage_directory=True):
         problems.extend(validate_group(group, where))
         for name in duplicates(group.get("members") or []):
             problems.append(f"{where}.members: '{name}' is listed more than once")
-    for name in duplicates([g.get("name") for _, g in groups]):
+    for name in duplicates([g.get("name") for dummy, g in groups]):
         problems.append(f"identity_center.groups: name '{name}' is listed more than once")
 
     permission_sets = _entries(identity_center.get("permission_sets"), "permission_sets", problems)
@@ -86,7 +86,7 @@ def model_problems(identity_center, manage_directory=True):
         where = _label("permission_sets", index, permission_set, "name")
         problems.extend(_unknown_keys(permission_set, PERMISSION_SET_KEYS, where))
         problems.extend(validate_permission_set(permission_set, where))
-    for name in duplicates([p.get("name") for _, p in permission_sets]):
+    for name in duplicates([p.get("name") for dummy, p in permission_sets]):
         problems.append(f"identity_center.permission_sets: name '{name}' is listed more than once")
     return problems
 

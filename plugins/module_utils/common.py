@@ -14,11 +14,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 try:
     from botocore.exceptions import ClientError
     from botocore.parsers import ResponseParserError
-except ImportError:
-    ClientError = ResponseParserError = Exception  # AnsibleAWSModule reports the missing botocore
-
-# What an endpoint that lacks an API answers (botocore raises one of these).
-UNSUPPORTED_ERRORS = (ClientError, ResponseParserError)
+except ImportError:  # AnsibleAWSModule reports the missing botocore
+    ClientError = ResponseParserError = RuntimeError
 
 # Identity Center answers ConflictException while another operation holds the same
 # permission set or account; it is transient, like throttling, and retried the same way.

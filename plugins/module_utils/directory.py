@@ -207,8 +207,10 @@ class IdentityStore:
             user_id = self.user_id(name)
             if user_id is None:
                 problems.append(f"members: user '{name}' does not exist in identity store {self.store_id}")
+                # In check mode the user may be one this run would create first: plan it as an addition.
+                user_id = f"(user to be created: {name})"
             wanted[user_id] = name
-        if problems:
+        if problems and not self.check_mode:
             raise SsoShiftError(f"group '{display_name}': " + "; ".join(problems), problems)
 
         current = self.read_group(display_name)

@@ -14,9 +14,14 @@ import datetime
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import normalize_boto3_result
 
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import UNSUPPORTED_ERRORS
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import endpoint_lacks
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import paginate
+
+try:
+    import botocore
+    import botocore.parsers
+except ImportError:
+    pass  # handled by AnsibleAWSModule
 
 
 def _timestamp(value):
@@ -65,7 +70,7 @@ def read_footprint(iam, user_name):
              "status": c["Status"], "service_user_name": c.get("ServiceUserName")}
             for c in service_specific.get("ServiceSpecificCredentials", [])
         ]
-    except UNSUPPORTED_ERRORS as error:
+    except (botocore.exceptions.ClientError, botocore.parsers.ResponseParserError) as error:
         if not endpoint_lacks(error):
             raise
         service_specific_credentials = []

@@ -65,7 +65,6 @@ def discover_instance(sso_admin, instance_arn=None, region=None):
     return select_instance(instances, instance_arn, region), instances
 
 
-
 def identity_store_id_for(sso_admin, identity_store_id=None, instance_arn=None, region=None):
     """The identity store to act on: the one given, else the selected instance's."""
     if identity_store_id:

@@ -27,6 +27,9 @@ PROVISIONED_ATTRIBUTES = ("description", "session_duration", "relay_state", "man
 
 
 def canonical_duration(duration):
+    """PT8H for PT8H, PT480M or 28800 (seconds, as some emulators answer); other input is returned as is."""
+    if isinstance(duration, int):
+        duration = f"PT{duration // 60}M"
     minutes = session_minutes(duration)
     if minutes is None:
         return duration

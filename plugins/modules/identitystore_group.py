@@ -12,6 +12,7 @@ description:
     and adds the I(members) it lacks.
   - Members not listed are kept unless I(purge_members=true).
   - Every member must already exist; unknown user names fail the task, listing them all, before any write.
+    In check mode they are reported as additions, since the play may create those users first.
 options:
   display_name:
     description: The group's name, unique in the identity store.

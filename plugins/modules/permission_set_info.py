@@ -87,7 +87,6 @@ missing:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import UNSUPPORTED_ERRORS
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import client
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import endpoint_lacks
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import INSTANCE_OPTIONS
@@ -95,11 +94,17 @@ from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules i
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import run
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.permission_sets import PermissionSets
 
+try:
+    import botocore
+    import botocore.parsers
+except ImportError:
+    pass  # handled by AnsibleAWSModule
+
 
 def _optional_read(view, name, read):
     try:
         view.update(read())
-    except UNSUPPORTED_ERRORS as error:
+    except (botocore.exceptions.ClientError, botocore.parsers.ResponseParserError) as error:
         if not endpoint_lacks(error):
             raise
         view["unsupported_reads"].append(name)

@@ -17,6 +17,8 @@ description:
     somewhere are provisioned (C(ProvisioningStatus=LATEST_PERMISSION_SET_NOT_PROVISIONED)), so running it after
     an interrupted play catches up without re-provisioning what is current.
   - Fails after trying them all when one fails, with AWS's failure reason.
+  - An unknown name fails the task; in check mode it is taken for a permission set the play would create
+    earlier, provisioned nowhere yet.
 options:
   names:
     description: Names of the permission sets to provision.
@@ -70,10 +72,13 @@ def provision_all(module):
                             module.params["wait_timeout"])
     by_name = engine.by_name()
     unknown = [name for name in module.params["names"] if name not in by_name]
-    if unknown:
+    if unknown and not module.check_mode:
         raise SsoShiftError("names: no permission set named " + ", ".join(f"'{n}'" for n in unknown), unknown)
     results = []
     for name in module.params["names"]:
+        if name not in by_name:  # check mode: one this run would create, provisioned nowhere yet
+            results.append({"name": name, "status": "SKIPPED", "accounts": []})
+            continue
         accounts = sorted(engine.provisioned_accounts(by_name[name], module.params["only_outdated"]))
         if not accounts:
             results.append({"name": name, "status": "SKIPPED", "accounts": []})

@@ -112,12 +112,13 @@ class PlaybookRun:
                 if task["hosts"].get("localhost", {}).get("failed")]
 
 
-@pytest.fixture
-def run_playbook(sandbox, tmp_path):
-    """Run a playbook (a path, or YAML text) against the sandbox; returns a PlaybookRun."""
-
+def _runner(sandbox, tmp_path):
     def run(playbook, extra_vars=None, check=False, diff=False, tags=None, env=None, args=()):
-        if "\n" in playbook:
+        if isinstance(playbook, list):  # plays as data
+            path = tmp_path / "playbook.json"
+            path.write_text(json.dumps(playbook))
+            playbook = str(path)
+        elif "\n" in playbook:
             path = tmp_path / "playbook.yml"
             path.write_text(textwrap.dedent(playbook))
             playbook = str(path)
@@ -138,3 +139,15 @@ def run_playbook(sandbox, tmp_path):
         return PlaybookRun(completed)
 
     return run
+
+
+@pytest.fixture
+def run_playbook(sandbox, tmp_path):
+    """Run a playbook (a path, YAML text, or a list of plays) against the sandbox; returns a PlaybookRun."""
+    return _runner(sandbox, tmp_path)
+
+
+@pytest.fixture(scope="module")
+def run_playbook_module(sandbox, tmp_path_factory):
+    """run_playbook for module-scoped fixtures."""
+    return _runner(sandbox, tmp_path_factory.mktemp("module-run"))

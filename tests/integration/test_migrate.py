@@ -38,6 +38,18 @@ def test_migrate_reads_the_instance_and_audits_every_legacy_user(sandbox, migrat
         ("prod-admin", sandbox.accounts["prod"], True),  # read inside prod through the access role
     ]
     assert audit[2]["footprint"]["arn"] == f"arn:aws:iam::{sandbox.accounts['prod']}:user/prod-admin"
+    store = sandbox.state["identity_store_id"]
+    identitystore = sandbox.client("identitystore")
+    users = {u["UserName"] for u in identitystore.list_users(IdentityStoreId=store)["Users"]}
+    assert {"alice", "bob"} <= users
+    groups = {g["DisplayName"]: g["GroupId"] for g in identitystore.list_groups(IdentityStoreId=store)["Groups"]}
+    admins = identitystore.list_group_memberships(IdentityStoreId=store, GroupId=groups["platform-admins"])
+    assert len(admins["GroupMemberships"]) == 1
+    sso_admin = sandbox.client("sso-admin")
+    names = {sso_admin.describe_permission_set(InstanceArn=sandbox.state["instance_arn"], PermissionSetArn=arn)[
+        "PermissionSet"]["Name"] for arn in sso_admin.list_permission_sets(
+        InstanceArn=sandbox.state["instance_arn"])["PermissionSets"]}
+    assert {"AdministratorAccess", "ReadOnlyAccess", "DeveloperAccess"} <= names
     text = audit_file.read_text()
     for secret_marker in ("SecretAccessKey", "secret_key", "session_token", "Password\""):
         assert secret_marker not in text
@@ -61,3 +73,32 @@ def test_retire_phase_runs_alone(sandbox, migrate):
     run, out = migrate(tags="retire")
     assert run.returncode == 0, run.failures
     assert len(json.loads((out / "legacy-iam-users-audit.json").read_text())) == 3
+
+
+def test_check_mode_on_a_fresh_legacy_estate_writes_nothing_and_prints_the_plan(tmp_path):
+    """A private, freshly seeded sandbox: nothing of the migration exists yet."""
+    import subprocess
+
+    from conftest import ANSIBLE_PLAYBOOK, PlaybookRun, Sandbox, sandbox_tool
+
+    state = sandbox_tool.start(str(tmp_path / "fresh"))
+    try:
+        fresh = Sandbox(state, str(tmp_path / "fresh"))
+        with fresh.record() as recording:
+            completed = subprocess.run(
+                [ANSIBLE_PLAYBOOK, MIGRATE, "-e", f"@{MODEL}", "-e", f"ssoshift_output_dir={tmp_path}/out", "--check"],
+                capture_output=True, text=True, env=fresh.env(), cwd=str(tmp_path), timeout=600, check=False)
+        run = PlaybookRun(completed)
+        assert run.returncode == 0, run.failures
+        assert recording.writes == []
+        users = run.task("Users")["results"]
+        assert [(r["item"]["user_name"], r["changed"], r["user_id"]) for r in users] == [
+            ("alice", True, None), ("bob", True, None)]
+        groups = run.task("Groups and their members")["results"]
+        assert [(r["item"]["name"], r["members_added"]) for r in groups] == [
+            ("platform-admins", ["alice"]), ("developers", ["bob"])]
+        plan = run.task("Permission sets (provisioned once each, below)")["results"]
+        assert [(r["item"]["name"], r["changed"]) for r in plan] == [
+            ("AdministratorAccess", True), ("ReadOnlyAccess", True), ("DeveloperAccess", True)]
+    finally:
+        sandbox_tool.stop(str(tmp_path / "fresh"))

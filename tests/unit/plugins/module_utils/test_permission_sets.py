@@ -23,6 +23,7 @@ CURRENT = {"name": "Dev", "description": "d", "session_duration": "PT8H", "relay
 def test_durations_are_compared_in_canonical_form():
     assert canonical_duration("PT480M") == "PT8H"
     assert canonical_duration("PT90M") == "PT1H30M"
+    assert canonical_duration(3600) == "PT1H"  # moto answers a default duration in seconds
     assert plan_changes(normalize_desired({"name": "Dev", "session_duration": "PT480M"}), CURRENT) == []
 
 
