@@ -110,7 +110,8 @@ def start(directory, seed_estate=True, timeout=60):
     server_env.pop("MOTO_ENABLE_RECORDING", None)
     with open(paths["log"], "ab") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            [sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "moto_server.py"),
+             "-H", "127.0.0.1", "-p", str(port)],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             env=server_env, start_new_session=True,
         )

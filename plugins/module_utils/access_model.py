@@ -9,6 +9,8 @@ that may live outside the document (members fed by an external identity provider
 returned by `external_members` for the caller to look up in the identity store.
 """
 
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.assignments import PERMISSION_SET_ARN_MARK
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.assignments import entry_problems
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import USER_ATTRIBUTES
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import duplicates
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import validate_group
@@ -88,7 +90,32 @@ def model_problems(identity_center, manage_directory=True):
         problems.extend(validate_permission_set(permission_set, where))
     for name in duplicates([p.get("name") for dummy, p in permission_sets]):
         problems.append(f"identity_center.permission_sets: name '{name}' is listed more than once")
+
+    assignments = identity_center.get("assignments")
+    if assignments is not None:
+        if not isinstance(assignments, list):
+            problems.append(f"identity_center.assignments: must be a list, got {type(assignments).__name__}")
+        else:
+            problems.extend("identity_center." + p for p in entry_problems(assignments))
     return problems
+
+
+def assignment_references(identity_center):
+    """What the assignments name outside the model: permission sets {name: [where]} and
+    targets [(where, targets)] (accounts and OUs are checked against the organization)."""
+    identity_center = identity_center or {}
+    model_sets = {p.get("name") for p in identity_center.get("permission_sets") or [] if isinstance(p, dict)}
+    outside_sets, targets = {}, []
+    for index, entry in enumerate(identity_center.get("assignments") or []):
+        if not isinstance(entry, dict):
+            continue
+        where = f"identity_center.assignments[{index}]"
+        for reference in entry.get("permission_sets") or []:
+            if isinstance(reference, str) and reference not in model_sets and PERMISSION_SET_ARN_MARK not in reference:
+                outside_sets.setdefault(reference, []).append(where + ".permission_sets")
+        if isinstance(entry.get("targets"), dict):
+            targets.append((where, entry["targets"]))
+    return outside_sets, targets
 
 
 def principals_to_look_up(identity_center, manage_directory=True):
@@ -109,6 +136,15 @@ def principals_to_look_up(identity_center, manage_directory=True):
         for member in group.get("members") or []:
             if isinstance(member, str) and member.strip() and (not manage_directory or member not in model_users):
                 wanted["users"].setdefault(member, []).append(where + ".members")
+    for index, entry in enumerate(identity_center.get("assignments") or []):
+        if not isinstance(entry, dict):
+            continue
+        where = f"identity_center.assignments[{index}]"
+        if isinstance(entry.get("user"), str) and (not manage_directory or entry["user"] not in model_users):
+            wanted["users"].setdefault(entry["user"], []).append(where + ".user")
+        model_groups = {g.get("name") for g in groups}
+        if isinstance(entry.get("group"), str) and (not manage_directory or entry["group"] not in model_groups):
+            wanted["groups"].setdefault(entry["group"], []).append(where + ".group")
     if not manage_directory:
         for index, user in enumerate(users):
             if isinstance(user.get("user_name"), str):

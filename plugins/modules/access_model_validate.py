@@ -8,16 +8,18 @@ module: access_model_validate
 short_description: Check a whole access model before anything is changed
 version_added: 0.1.0
 description:
-  - Validates the C(identity_center) part of the access model (users, groups, permission sets) as a whole,
+  - Validates the C(identity_center) part of the access model (users, groups, permission sets, assignments) as a whole,
     and fails once with every problem found, each naming the entry, the field and the value.
   - Checks values (names, durations, policy documents and sizes, policy ARNs, emails), unknown options
     (typos), duplicate names, and cross-references (group members).
-  - Group members that are not users of the model, and with I(manage_directory=false) every user and group
-    named, are looked up in the identity store, read-only.
+  - Group members and assignment principals that are not in the model, and with I(manage_directory=false) every
+    user and group named, are looked up in the identity store; permission sets that assignments name outside the
+    model are looked up in Identity Center; assignment targets (accounts, OU paths) are checked against the
+    organization. All of it read-only.
   - Makes no write call; the roles run it before their first change.
 options:
   identity_center:
-    description: The C(identity_center) part of the access model (C(users), C(groups), C(permission_sets)).
+    description: The C(identity_center) part of the access model (C(users), C(groups), C(permission_sets), C(assignments)).
     type: dict
     required: true
   manage_directory:
@@ -52,20 +54,25 @@ problems:
   elements: str
   sample: ["identity_center.permission_sets[1] (ReadOnly).session_duration: must be between PT1H and PT12H, got 'PT13H'"]
 summary:
-  description: How many users, groups and permission sets the model declares.
+  description: How many users, groups, permission sets and assignment entries the model declares.
   returned: always
   type: dict
-  sample: {"users": 2, "groups": 2, "permission_sets": 3}
+  sample: {"users": 2, "groups": 2, "permission_sets": 3, "assignments": 3}
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.access_model import assignment_references
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.access_model import model_problems
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.access_model import principals_to_look_up
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import client
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.directory import IdentityStore
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import DIRECTORY_OPTIONS
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.assignments import OrganizationTargets
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import identity_store_id
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import instance_arn
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.organizations import describe_organization
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.permission_sets import PermissionSets
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import run
 
 
@@ -82,9 +89,20 @@ def check(module):
                                 + ("" if manage_directory else " (manage_directory is false: users are only looked up)"))
         for name, places in wanted["groups"].items():
             if store.group_id(name) is None:
-                problems.append(f"{places[0]}: group '{name}' is not in the identity store {store.store_id} "
-                                "(manage_directory is false: groups are only looked up)")
-    summary = {key: len(model.get(key) or []) for key in ("users", "groups", "permission_sets")}
+                problems.append(f"{places[0]}: group '{name}' is not in the identity store {store.store_id}"
+                                + ("" if manage_directory else " (manage_directory is false: groups are only looked up)"))
+    outside_sets, targets = assignment_references(model)
+    if outside_sets:
+        existing = PermissionSets(client(module, "sso-admin"), instance_arn(module)).by_name()
+        for name, places in outside_sets.items():
+            if name not in existing:
+                problems.append(f"{places[0]}: permission set '{name}' is neither in identity_center.permission_sets "
+                                "nor in Identity Center")
+    if targets:
+        organization = OrganizationTargets(describe_organization(client(module, "organizations")))
+        for where, target in targets:
+            organization.expand(target, where, problems)
+    summary = {key: len(model.get(key) or []) for key in ("users", "groups", "permission_sets", "assignments")}
     return problems, summary
 
 

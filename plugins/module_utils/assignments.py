@@ -1,0 +1,447 @@
+# -*- coding: utf-8 -*-
+# Copyright: ssoshift contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Account assignments at organisation scale: resolve -> read -> plan -> apply.
+
+An assignment is the triple (account, permission set, principal). The whole desired set is
+resolved and validated first (one error listing every unknown name), the current state is
+read with the cheapest valid strategy, and the difference is applied within AWS's limits:
+at most `max_concurrency` outstanding asynchronous operations and `max_rps` requests per
+second, each operation polled until SUCCEEDED or FAILED. A run killed at any point and
+started again converges, because every run plans from a fresh read.
+"""
+
+import collections
+import random
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import fail_if_problems
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import paginate
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.organizations import account_reference_map
+
+Assignment = collections.namedtuple("Assignment", "account_id permission_set_arn principal_type principal_id")
+
+TARGET_KEYS = {"accounts", "ous", "organization", "exclude_accounts", "include_management_account", "recursive"}
+ENTRY_KEYS = {"user", "group", "principal_id", "principal_type", "permission_sets", "targets"}
+PERMISSION_SET_ARN_MARK = ":permissionSet/"
+
+
+# --------------------------------------------------------------------------- validation (pure)
+
+def entry_problems(entries):
+    """Shape problems of the `assignments` entries, before any name is resolved."""
+    problems = []
+    for index, entry in enumerate(entries):
+        where = f"assignments[{index}]"
+        if not isinstance(entry, dict):
+            problems.append(f"{where}: must be a mapping, got '{entry}'")
+            continue
+        unknown = sorted(set(k for k, v in entry.items() if v is not None) - ENTRY_KEYS)
+        if unknown:
+            problems.append(f"{where}: unknown option(s) {', '.join(unknown)}")
+        given = [key for key in ("user", "group", "principal_id") if entry.get(key)]
+        if len(given) != 1:
+            problems.append(f"{where}: give exactly one of user, group or principal_id (got {given or 'none'})")
+        if entry.get("principal_id") and entry.get("principal_type") not in ("USER", "GROUP"):
+            problems.append(f"{where}.principal_type: must be USER or GROUP with principal_id, "
+                            f"got '{entry.get('principal_type')}'")
+        if not entry.get("permission_sets"):
+            problems.append(f"{where}.permission_sets: at least one permission set name or ARN is needed")
+        targets = entry.get("targets")
+        if not isinstance(targets, dict) or not any(targets.get(k) for k in ("accounts", "ous", "organization")):
+            problems.append(f"{where}.targets: give accounts, ous or organization: true, got '{targets}'")
+        elif set(k for k, v in targets.items() if v is not None) - TARGET_KEYS:
+            problems.append(f"{where}.targets: unknown option(s) "
+                            f"{', '.join(sorted(set(k for k, v in targets.items() if v is not None) - TARGET_KEYS))}")
+    return problems
+
+
+def principal_label(entry):
+    if entry.get("user"):
+        return f"user:{entry['user']}"
+    if entry.get("group"):
+        return f"group:{entry['group']}"
+    return f"{(entry.get('principal_type') or '').lower()}:{entry.get('principal_id')}"
+
+
+# --------------------------------------------------------------------------- organisation targets
+
+class OrganizationTargets:
+    """Accounts by name/ID and OUs by path/ID, from describe_organization's view."""
+
+    def __init__(self, organization):
+        self.management_account_id = organization["organization"]["management_account_id"]
+        self.accounts = [a for a in organization["accounts"]]
+        self.references = account_reference_map(self.accounts, self.management_account_id)
+        self.names = {a["id"]: a["name"] for a in self.accounts}
+        self.ous = {ou["path"]: ou for ou in organization["organizational_units"]}
+        self.ou_ids = {ou["id"]: ou for ou in organization["organizational_units"]}
+        self.parents = {ou["id"]: ou["parent_id"] for ou in organization["organizational_units"]}
+
+    def active(self, account):
+        return account.get("status") in (None, "ACTIVE")
+
+    def account_id(self, reference):
+        return self.references.get(str(reference))
+
+    def under_ou(self, reference, recursive=True):
+        """Accounts under an OU (path or ID); None when the OU does not exist."""
+        ou = self.ous.get(reference) or self.ou_ids.get(reference)
+        if ou is None:
+            return None
+        found = []
+        for account in self.accounts:
+            parent = account["parent_id"]
+            if parent == ou["id"] or (recursive and self._descends(parent, ou["id"])):
+                found.append(account["id"])
+        return found
+
+    def _descends(self, node, ancestor):
+        while node in self.parents:
+            node = self.parents[node]
+            if node == ancestor:
+                return True
+        return False
+
+    def expand(self, targets, where, problems):
+        """Account IDs of one entry's targets; problems for unknown names and empty results."""
+        chosen = []
+        for reference in targets.get("accounts") or []:
+            account_id = self.account_id(reference)
+            if account_id is None:
+                problems.append(f"{where}.targets.accounts: no account with ID or name '{reference}' "
+                                "(or the name is shared by several accounts)")
+            else:
+                chosen.append(account_id)
+        broad = []
+        for reference in targets.get("ous") or []:
+            found = self.under_ou(reference, targets.get("recursive", True) is not False)
+            if found is None:
+                problems.append(f"{where}.targets.ous: no organizational unit with path or ID '{reference}'")
+            else:
+                broad.extend(found)
+        if targets.get("organization"):
+            broad.extend(a["id"] for a in self.accounts)
+        # AWS advises against day-to-day assignments in the management account: broad targets leave it
+        # out unless asked; naming it in `accounts` is an explicit choice and is kept.
+        if not targets.get("include_management_account"):
+            broad = [a for a in broad if a != self.management_account_id]
+        by_id = {a["id"]: a for a in self.accounts}
+        chosen.extend(a for a in broad if self.active(by_id[a]))
+        excluded = set()
+        for reference in targets.get("exclude_accounts") or []:
+            account_id = self.account_id(reference)
+            if account_id is None:
+                problems.append(f"{where}.targets.exclude_accounts: no account with ID or name '{reference}'")
+            else:
+                excluded.add(account_id)
+        result = sorted(set(chosen) - excluded)
+        if not result and not any(p.startswith(where) for p in problems):
+            problems.append(f"{where}.targets: selects no account")
+        return result
+
+
+# --------------------------------------------------------------------------- resolution
+
+def resolve(entries, store, permission_sets, targets, pending=None):
+    """(desired set of Assignment, names) for every entry; one SsoShiftError listing every problem.
+
+    store: directory.IdentityStore; permission_sets: {name: arn}; targets: OrganizationTargets.
+    With `pending` (a list, in check mode), principals and permission sets that do not exist yet are
+    planned under a placeholder ID and listed there instead of failing: the same play may create them
+    earlier. Unknown accounts and OUs are always problems.
+    """
+    problems = entry_problems(entries)
+    fail_if_problems(problems, "invalid assignments")
+    desired = set()
+    names = {"principals": {}, "permission_sets": {arn: name for name, arn in permission_sets.items()},
+             "accounts": dict(targets.names)}
+    arns = set(permission_sets.values())
+    for index, entry in enumerate(entries):
+        where = f"assignments[{index}]"
+        if entry.get("user") or entry.get("group"):
+            kind, name = ("user", entry["user"]) if entry.get("user") else ("group", entry["group"])
+            principal_id = store.user_id(name) if kind == "user" else store.group_id(name)
+            if principal_id is None and pending is not None:
+                principal_id = f"(to be created) {kind}:{name}"
+                pending.append(f"{kind} '{name}'")
+            elif principal_id is None:
+                problems.append(f"{where}.{kind}: '{name}' is not in identity store {store.store_id}")
+            principal = (kind.upper(), principal_id)
+        else:
+            principal = (entry["principal_type"], entry["principal_id"])
+        names["principals"][principal] = principal_label(entry)
+        sets = []
+        for reference in entry["permission_sets"]:
+            arn = reference if PERMISSION_SET_ARN_MARK in reference else permission_sets.get(reference)
+            if arn is None and pending is not None and PERMISSION_SET_ARN_MARK not in reference:
+                arn = f"(to be created) {reference}"
+                names["permission_sets"][arn] = reference
+                pending.append(f"permission set '{reference}'")
+            if arn is None or (PERMISSION_SET_ARN_MARK in reference and reference not in arns):
+                problems.append(f"{where}.permission_sets: no permission set named '{reference}'")
+            else:
+                sets.append(arn)
+        accounts = targets.expand(entry["targets"], where, problems)
+        if principal[1] is None:
+            continue
+        for account_id in accounts:
+            for arn in sets:
+                desired.add(Assignment(account_id, arn, principal[0], principal[1]))
+    fail_if_problems(problems, "the assignments name things that do not exist")
+    return desired, names
+
+
+# --------------------------------------------------------------------------- planning (pure)
+
+def plan(desired, current, managed_permission_sets, state="present", purge=False):
+    """(to_create, to_delete, unchanged), each sorted.
+
+    Only assignments of `managed_permission_sets` are ever deleted: purge never touches a
+    permission set this call does not name.
+    """
+    current = {a for a in current if a.permission_set_arn in managed_permission_sets}
+    if state == "absent":
+        return [], sorted(desired & current), []
+    to_delete = sorted(current - desired) if purge else []
+    return sorted(desired - current), to_delete, sorted(desired & current)
+
+
+# --------------------------------------------------------------------------- reading
+
+def choose_strategy(principals, pairs, purge, principal_api_allowed):
+    """'principal' (ListAccountAssignmentsForPrincipal per principal) or 'account'
+    (ListAccountAssignments per account and permission set), whichever costs fewer calls.
+
+    purge must see other principals' assignments too, so it reads by account.
+    """
+    if purge or not principal_api_allowed:
+        return "account"
+    return "principal" if len(principals) <= len(pairs) else "account"
+
+
+def _exists(principal_or_arn):
+    return not str(principal_or_arn).startswith("(to be created)")
+
+
+def read_by_principal(sso_admin, instance_arn, principals):
+    found = set()
+    for principal_type, principal_id in principals:
+        if not _exists(principal_id):
+            continue
+        for item in paginate(sso_admin, "list_account_assignments_for_principal", "AccountAssignments",
+                             InstanceArn=instance_arn, PrincipalId=principal_id, PrincipalType=principal_type):
+            found.add(Assignment(item["AccountId"], item["PermissionSetArn"], item["PrincipalType"],
+                                 item["PrincipalId"]))
+    return found
+
+
+def read_by_account(sso_admin, instance_arn, pairs):
+    found = set()
+    for account_id, arn in sorted(pairs):
+        if not _exists(arn):
+            continue
+        for item in paginate(sso_admin, "list_account_assignments", "AccountAssignments",
+                             InstanceArn=instance_arn, AccountId=account_id, PermissionSetArn=arn):
+            found.add(Assignment(item["AccountId"], item["PermissionSetArn"], item["PrincipalType"],
+                                 item["PrincipalId"]))
+    return found
+
+
+def provisioned_pairs(sso_admin, instance_arn, permission_set_arns):
+    """(account, permission set) for every account each permission set is provisioned to."""
+    pairs = set()
+    for arn in filter(_exists, permission_set_arns):
+        for account_id in paginate(sso_admin, "list_accounts_for_provisioned_permission_set", "AccountIds",
+                                   InstanceArn=instance_arn, PermissionSetArn=arn):
+            pairs.add((account_id, arn))
+    return pairs
+
+
+def read_current(sso_admin, instance_arn, desired, managed, purge, principal_api_allowed, extra_principals=()):
+    """(current assignments relevant to the plan, strategy used)."""
+    principals = sorted({(a.principal_type, a.principal_id) for a in desired} | set(extra_principals))
+    pairs = {(a.account_id, a.permission_set_arn) for a in desired}
+    if purge:
+        pairs |= provisioned_pairs(sso_admin, instance_arn, managed)
+    strategy = choose_strategy(principals, pairs, purge, principal_api_allowed)
+    if strategy == "principal":
+        try:
+            return read_by_principal(sso_admin, instance_arn, principals), strategy
+        except is_boto3_error_code(["AccessDeniedException", "ValidationException"]):
+            strategy = "account"  # not the management account after all: read by account
+    return read_by_account(sso_admin, instance_arn, pairs), strategy
+
+
+# --------------------------------------------------------------------------- applying
+
+class RateLimiter:
+    """Token bucket shared by the worker threads: at most `rate` calls per second."""
+
+    def __init__(self, rate, clock=time.monotonic, sleep=time.sleep):
+        self.interval = 1.0 / rate if rate else 0.0
+        self.clock = clock
+        self.sleep = sleep
+        self.lock = threading.Lock()
+        self.next_slot = clock()
+
+    def acquire(self):
+        with self.lock:
+            now = self.clock()
+            slot = max(now, self.next_slot)
+            self.next_slot = slot + self.interval
+        if slot > now:
+            self.sleep(slot - now)
+
+
+class Applier:
+    """Submits create/delete operations, at most `max_concurrency` outstanding, and polls each."""
+
+    FIRST_POLL = 0.3
+    POLL_INTERVAL = 0.25
+    MAX_POLL_INTERVAL = 2.0
+
+    def __init__(self, sso_admin, instance_arn, max_concurrency=10, max_rps=20, wait=True, wait_timeout=600,
+                 sleep=time.sleep):
+        self.client = sso_admin
+        self.instance_arn = instance_arn
+        self.max_concurrency = max_concurrency
+        self.limiter = RateLimiter(max_rps, sleep=sleep)
+        self.wait = wait
+        self.wait_timeout = wait_timeout
+        self.sleep = sleep
+        self.observed = []  # completion times seen, to time the first poll of later operations
+
+    def _call(self, method, **params):
+        self.limiter.acquire()
+        return getattr(self.client, method)(InstanceArn=self.instance_arn, aws_retry=True, **params)
+
+    def _first_poll(self):
+        if not self.observed:
+            return self.FIRST_POLL
+        recent = sorted(self.observed[-20:])
+        return max(0.05, recent[len(recent) // 2] * 0.9)
+
+    def _one(self, action, assignment):
+        params = dict(TargetId=assignment.account_id, TargetType="AWS_ACCOUNT",
+                      PermissionSetArn=assignment.permission_set_arn, PrincipalType=assignment.principal_type,
+                      PrincipalId=assignment.principal_id)
+        started = time.monotonic()
+        if action == "create":
+            status = self._call("create_account_assignment", **params)["AccountAssignmentCreationStatus"]
+            describe, key, request = ("describe_account_assignment_creation_status",
+                                      "AccountAssignmentCreationStatus", "AccountAssignmentCreationRequestId")
+        else:
+            status = self._call("delete_account_assignment", **params)["AccountAssignmentDeletionStatus"]
+            describe, key, request = ("describe_account_assignment_deletion_status",
+                                      "AccountAssignmentDeletionStatus", "AccountAssignmentDeletionRequestId")
+        delay = self._first_poll()
+        while self.wait and status.get("Status") == "IN_PROGRESS":
+            if time.monotonic() - started > self.wait_timeout:
+                return {"status": "IN_PROGRESS", "request_id": status.get("RequestId"),
+                        "failure_reason": f"still IN_PROGRESS after {self.wait_timeout}s"}
+            self.sleep(delay * random.uniform(0.9, 1.1))
+            status = self._call(describe, **{request: status["RequestId"]})[key]
+            delay = min(self.MAX_POLL_INTERVAL, max(self.POLL_INTERVAL, delay * 0.5))
+        if status.get("Status") == "SUCCEEDED":
+            self.observed.append(time.monotonic() - started)
+        return {"status": status.get("Status"), "request_id": status.get("RequestId"),
+                "failure_reason": status.get("FailureReason")}
+
+    def run(self, operations):
+        """operations: [(action, Assignment)] -> [(action, Assignment, result)] in the same order."""
+        if not operations:
+            return []
+        with ThreadPoolExecutor(max_workers=self.max_concurrency) as pool:
+            futures = [pool.submit(self._safe, action, assignment) for action, assignment in operations]
+            return [(action, assignment, future.result()) for (action, assignment), future in
+                    zip(operations, futures)]
+
+    def _safe(self, action, assignment):
+        try:
+            return self._one(action, assignment)
+        except Exception as error:  # pylint: disable=broad-except
+            # One operation's failure must not stop the rest: it is reported with the others.
+            return {"status": "FAILED", "request_id": None, "failure_reason": str(error)}
+
+
+# --------------------------------------------------------------------------- accounting
+
+class CallCounter:
+    """Counts API calls by operation on botocore clients (retries included)."""
+
+    def __init__(self):
+        self.counts = collections.Counter()
+        self.lock = threading.Lock()
+
+    def attach(self, aws_client):
+        raw = getattr(aws_client, "client", aws_client)  # RetryingBotoClientWrapper keeps the client here
+        raw.meta.events.register("before-call", self._count)
+        return aws_client
+
+    def _count(self, model, **kwargs):
+        with self.lock:
+            self.counts[model.name] += 1
+
+    def summary(self):
+        return dict(sorted(self.counts.items()), total=sum(self.counts.values()))
+
+
+def describe(assignment, names, **extra):
+    """An assignment with its names, for results and diffs."""
+    principal = (assignment.principal_type, assignment.principal_id)
+    view = {
+        "account_id": assignment.account_id,
+        "account_name": names["accounts"].get(assignment.account_id),
+        "permission_set": names["permission_sets"].get(assignment.permission_set_arn,
+                                                       assignment.permission_set_arn),
+        "permission_set_arn": assignment.permission_set_arn,
+        "principal_type": assignment.principal_type,
+        "principal_id": assignment.principal_id,
+        "principal": names["principals"].get(principal, f"{assignment.principal_type.lower()}:{assignment.principal_id}"),
+    }
+    view.update(extra)
+    return view
+
+
+def diff_by_account(to_create, to_delete, names):
+    """--diff view: per account, the assignments added and removed."""
+    before, after = {}, {}
+    for assignment in to_delete:
+        label = names["accounts"].get(assignment.account_id) or assignment.account_id
+        before.setdefault(label, []).append(_short(assignment, names))
+    for assignment in to_create:
+        label = names["accounts"].get(assignment.account_id) or assignment.account_id
+        after.setdefault(label, []).append(_short(assignment, names))
+    return {"before": {k: sorted(v) for k, v in sorted(before.items())},
+            "after": {k: sorted(v) for k, v in sorted(after.items())}}
+
+
+def _short(assignment, names):
+    principal = names["principals"].get((assignment.principal_type, assignment.principal_id),
+                                        assignment.principal_id)
+    return f"{principal} -> {names['permission_sets'].get(assignment.permission_set_arn, assignment.permission_set_arn)}"
+
+
+class PrincipalNames:
+    """Names of principals met in the current state but not in the desired entries (for reporting)."""
+
+    def __init__(self, identitystore, store_id):
+        self.client = identitystore
+        self.store_id = store_id
+
+    def name(self, principal_type, principal_id):
+        try:
+            if principal_type == "USER":
+                return "user:" + self.client.describe_user(IdentityStoreId=self.store_id, UserId=principal_id,
+                                                           aws_retry=True)["UserName"]
+            return "group:" + self.client.describe_group(IdentityStoreId=self.store_id, GroupId=principal_id,
+                                                         aws_retry=True)["DisplayName"]
+        except is_boto3_error_code("ResourceNotFoundException"):
+            return f"{principal_type.lower()}:{principal_id} (deleted)"
+

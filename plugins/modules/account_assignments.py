@@ -1,0 +1,262 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: ssoshift contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+module: account_assignments
+short_description: Reconcile IAM Identity Center account assignments in bulk, at organisation scale
+version_added: 0.1.0
+description:
+  - Declares which users and groups get which permission sets in which accounts, for a whole list of
+    entries in one module process, and makes the current state match.
+  - Plan first. Every name is resolved (users, groups, permission sets, accounts, OU paths) and every
+    problem is reported in one error before any change. Check mode returns the plan; C(--diff) shows it per account.
+    In check mode a user, group or permission set that does not exist yet is planned with a warning (an earlier
+    task of the play may create it); unknown accounts and OUs are always errors.
+  - The current state is read with the cheaper valid strategy, C(principal)
+    (C(ListAccountAssignmentsForPrincipal) per principal, from the instance's management account) or
+    C(account) (C(ListAccountAssignments) per account and permission set); the result says which.
+  - Changes are applied within AWS's limits, at most I(max_concurrency) outstanding asynchronous operations and
+    I(max_requests_per_second), and each is polled until C(SUCCEEDED) or C(FAILED). Throttling and
+    C(ConflictException) are retried with jittered backoff. A C(FAILED) operation is reported with AWS's
+    reason and fails the task after the rest has been applied.
+  - New assignments are made before obsolete ones are removed, so nobody loses access in between.
+  - Safe to interrupt. Each run plans from a fresh read, so a run killed at any point and started again
+    converges to exactly the desired state.
+options:
+  assignments:
+    description: The desired assignments.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      user:
+        description: User name of the principal.
+        type: str
+      group:
+        description: Display name of the principal group.
+        type: str
+      principal_id:
+        description: ID of the principal, with I(principal_type), instead of I(user) or I(group).
+        type: str
+      principal_type:
+        description: C(USER) or C(GROUP), with I(principal_id).
+        type: str
+        choices: [USER, GROUP]
+      permission_sets:
+        description: Permission set names or ARNs.
+        type: list
+        elements: str
+        required: true
+      targets:
+        description:
+          - Where. C(accounts) (IDs, Organizations names, or C(management)), C(ous) (paths such as
+            C(Workloads/Prod) or OU IDs; recursive unless C(recursive=false)), C(organization=true) (every
+            active account), C(exclude_accounts).
+          - The management account is left out of C(ous) and C(organization) targets, as AWS advises against
+            day-to-day access there, unless C(include_management_account=true); naming it in C(accounts)
+            always assigns it.
+        type: dict
+        required: true
+  state:
+    description: C(present) makes the assignments; C(absent) removes them.
+    type: str
+    default: present
+    choices: [present, absent]
+  purge:
+    description:
+      - Remove existing assignments that are not desired, only for the permission sets this call names;
+        assignments of any other permission set are never touched.
+    type: bool
+    default: false
+  wait:
+    description: Wait for every operation to reach C(SUCCEEDED) or C(FAILED).
+    type: bool
+    default: true
+  wait_timeout:
+    description: Seconds to wait for one operation.
+    type: int
+    default: 600
+  max_concurrency:
+    description: Outstanding asynchronous operations at most (AWS allows 10).
+    type: int
+    default: 10
+  max_requests_per_second:
+    description: Identity Center API calls per second at most (AWS's published rate is 20).
+    type: int
+    default: 20
+author:
+  - ssoshift contributors (@ssoshift)
+extends_documentation_fragment:
+  - ssoshift.identity_center.instance
+  - ssoshift.identity_center.instance.identity_store
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Admins everywhere, developers in non-production, read-only in production
+  ssoshift.identity_center.account_assignments:
+    assignments:
+      - group: platform-admins
+        permission_sets: [AdministratorAccess]
+        targets: {accounts: [management, dev, staging, prod]}
+      - group: developers
+        permission_sets: [DeveloperAccess]
+        targets: {ous: [Workloads/NonProd]}
+      - group: developers
+        permission_sets: [ReadOnlyAccess]
+        targets: {organization: true, exclude_accounts: [prod-payments]}
+
+- name: Exactly these DeveloperAccess assignments, nothing else with that permission set
+  ssoshift.identity_center.account_assignments:
+    purge: true
+    assignments:
+      - group: developers
+        permission_sets: [DeveloperAccess]
+        targets: {ous: [Workloads/NonProd]}
+"""
+
+RETURN = r"""
+counts:
+  description: How many assignments were created, deleted, left unchanged and failed (or would be, in check mode).
+  returned: always
+  type: dict
+  sample: {"created": 12, "deleted": 1, "unchanged": 3054, "failed": 0}
+created:
+  description: Assignments created, with names (C(account_name), C(permission_set), C(principal)) and C(status).
+  returned: always
+  type: list
+  elements: dict
+deleted:
+  description: Assignments deleted, in the same form.
+  returned: always
+  type: list
+  elements: dict
+failed:
+  description: Operations that failed, with AWS's C(failure_reason).
+  returned: always
+  type: list
+  elements: dict
+strategy:
+  description: How the current state was read, C(principal) or C(account).
+  returned: always
+  type: str
+api_calls:
+  description: AWS API calls made, by operation, and C(total).
+  returned: always
+  type: dict
+  sample: {"ListAccountAssignmentsForPrincipal": 40, "CreateAccountAssignment": 12, "total": 131}
+"""
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+
+from ansible_collections.ssoshift.identity_center.plugins.module_utils import assignments as engine
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import client
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import fail_if_problems
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.directory import IdentityStore
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.identity_center import discover_instance
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import DIRECTORY_OPTIONS
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import run
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.organizations import describe_organization
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.permission_sets import PermissionSets
+
+
+def option_problems(params):
+    problems = engine.entry_problems(params["assignments"])
+    if not 1 <= params["max_concurrency"] <= 10:
+        problems.append(f"max_concurrency: must be 1 to 10 (AWS's limit of outstanding operations), "
+                        f"got {params['max_concurrency']}")
+    if params["max_requests_per_second"] < 1:
+        problems.append(f"max_requests_per_second: must be 1 or more, got {params['max_requests_per_second']}")
+    return problems
+
+
+def reconcile(module):
+    params = module.params
+    fail_if_problems(option_problems(params), "invalid options")
+    counter = engine.CallCounter()
+    sso_admin = counter.attach(client(module, "sso-admin"))
+    identitystore = counter.attach(client(module, "identitystore"))
+    organizations = counter.attach(client(module, "organizations"))
+    sts = counter.attach(client(module, "sts"))
+
+    instance = discover_instance(sso_admin, params["instance_arn"], module.region)[0]
+    instance_arn = instance["InstanceArn"]
+    store = IdentityStore(identitystore, params["identity_store_id"] or instance["IdentityStoreId"])
+    targets = engine.OrganizationTargets(describe_organization(organizations))
+    permission_sets = PermissionSets(sso_admin, instance_arn).by_name()
+    pending = [] if module.check_mode else None
+    desired, names = engine.resolve(params["assignments"], store, permission_sets, targets, pending)
+    if pending:
+        module.warn("check mode: planned as if these existed, as an earlier task of the play would create them: "
+                    + ", ".join(sorted(set(pending))))
+
+    managed = {a.permission_set_arn for a in desired} | {
+        permission_sets[ref] for entry in params["assignments"] for ref in entry["permission_sets"] if ref in permission_sets}
+    caller_account = sts.get_caller_identity(aws_retry=True)["Account"]
+    current, strategy = engine.read_current(sso_admin, instance_arn, desired, managed, params["purge"],
+                                            caller_account == instance.get("OwnerAccountId"))
+    to_create, to_delete, unchanged = engine.plan(desired, current, managed, params["state"], params["purge"])
+
+    lookup = engine.PrincipalNames(identitystore, store.store_id)
+    for assignment in to_delete:
+        key = (assignment.principal_type, assignment.principal_id)
+        if key not in names["principals"]:
+            names["principals"][key] = lookup.name(*key)
+
+    results = {"create": [], "delete": []}
+    if not module.check_mode:
+        applier = engine.Applier(sso_admin, instance_arn, params["max_concurrency"],
+                                 params["max_requests_per_second"], params["wait"], params["wait_timeout"])
+        # Additions first: nobody loses access between the removal of an old path and the new one.
+        results["create"] = applier.run([("create", a) for a in to_create])
+        results["delete"] = applier.run([("delete", a) for a in to_delete])
+        created = [engine.describe(a, names, **r) for dummy, a, r in results["create"]]
+        deleted = [engine.describe(a, names, **r) for dummy, a, r in results["delete"]]
+    else:
+        created = [engine.describe(a, names, status="WOULD_CREATE") for a in to_create]
+        deleted = [engine.describe(a, names, status="WOULD_DELETE") for a in to_delete]
+
+    failed = [item for item in created + deleted if item["status"] == "FAILED"]
+    return dict(
+        changed=bool(to_create or to_delete),
+        counts={"created": len(to_create), "deleted": len(to_delete), "unchanged": len(unchanged),
+                "failed": len(failed)},
+        created=created, deleted=deleted, failed=failed, strategy=strategy, api_calls=counter.summary(),
+        diff=engine.diff_by_account(to_create, to_delete, names),
+    )
+
+
+def main():
+    argument_spec = dict(
+        assignments=dict(type="list", elements="dict", required=True, options=dict(
+            user=dict(type="str"),
+            group=dict(type="str"),
+            principal_id=dict(type="str"),
+            principal_type=dict(type="str", choices=["USER", "GROUP"]),
+            permission_sets=dict(type="list", elements="str", required=True),
+            targets=dict(type="dict", required=True),
+        )),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        purge=dict(type="bool", default=False),
+        wait=dict(type="bool", default=True),
+        wait_timeout=dict(type="int", default=600),
+        max_concurrency=dict(type="int", default=10),
+        max_requests_per_second=dict(type="int", default=20),
+        **DIRECTORY_OPTIONS,
+    )
+    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    result = run(module, lambda: reconcile(module), "Failed to reconcile account assignments")
+    if result["failed"]:
+        reasons = "; ".join(f"{f['principal']} {f['permission_set']} in {f['account_name'] or f['account_id']}: "
+                            f"{f['failure_reason']}" for f in result["failed"][:20])
+        module.fail_json(msg=f"{len(result['failed'])} assignment operation(s) failed after the rest were applied: "
+                             f"{reasons}", **result)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
