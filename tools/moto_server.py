@@ -7,6 +7,8 @@ is a documented AWS behaviour (docs/sandbox.md), kept as small as possible:
   provisioned to, and creating an account assignment provisions the permission set to that
   account. moto lists only the caller's account; here the answer comes from the assignments
   and the explicit provisioning calls.
+- CreateAccountAssignment: AWS keeps one assignment per (account, permission set, principal);
+  creating one that exists succeeds without a second copy. moto stores a duplicate.
 """
 
 import sys
@@ -25,6 +27,21 @@ def list_accounts_for_provisioned_permission_set(self, instance_arn, permission_
 
 
 SSOAdminBackend.list_accounts_for_provisioned_permission_set = list_accounts_for_provisioned_permission_set
+
+_moto_create_assignment = SSOAdminBackend.create_account_assignment
+
+
+def create_account_assignment(self, instance_arn, target_id, target_type, permission_set_arn, principal_type,
+                              principal_id):
+    for existing in self.account_assignments:
+        if (existing.instance_arn, existing.target_id, existing.permission_set_arn, existing.principal_type,
+                existing.principal_id) == (instance_arn, target_id, permission_set_arn, principal_type, principal_id):
+            return existing.to_json(include_creation_date=True, include_request_id=True)
+    return _moto_create_assignment(self, instance_arn, target_id, target_type, permission_set_arn, principal_type,
+                                   principal_id)
+
+
+SSOAdminBackend.create_account_assignment = create_account_assignment
 
 if __name__ == "__main__":
     sys.exit(moto_main(sys.argv[1:]))

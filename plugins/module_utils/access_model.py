@@ -9,7 +9,7 @@ that may live outside the document (members fed by an external identity provider
 returned by `external_members` for the caller to look up in the identity store.
 """
 
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.assignments import PERMISSION_SET_ARN_MARK
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.assignments import is_arn
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.assignments import entry_problems
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import USER_ATTRIBUTES
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import duplicates
@@ -111,7 +111,7 @@ def assignment_references(identity_center):
             continue
         where = f"identity_center.assignments[{index}]"
         for reference in entry.get("permission_sets") or []:
-            if isinstance(reference, str) and reference not in model_sets and PERMISSION_SET_ARN_MARK not in reference:
+            if isinstance(reference, str) and reference not in model_sets and not is_arn(reference):
                 outside_sets.setdefault(reference, []).append(where + ".permission_sets")
         if isinstance(entry.get("targets"), dict):
             targets.append((where, entry["targets"]))

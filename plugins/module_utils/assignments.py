@@ -28,10 +28,14 @@ Assignment = collections.namedtuple("Assignment", "account_id permission_set_arn
 
 TARGET_KEYS = {"accounts", "ous", "organization", "exclude_accounts", "include_management_account", "recursive"}
 ENTRY_KEYS = {"user", "group", "principal_id", "principal_type", "permission_sets", "targets"}
-PERMISSION_SET_ARN_MARK = ":permissionSet/"
 
 
 # --------------------------------------------------------------------------- validation (pure)
+
+def is_arn(reference):
+    """A permission set given by ARN rather than by name (names cannot contain ':')."""
+    return str(reference).startswith("arn:")
+
 
 def entry_problems(entries):
     """Shape problems of the `assignments` entries, before any name is resolved."""
@@ -141,7 +145,7 @@ class OrganizationTargets:
             else:
                 excluded.add(account_id)
         result = sorted(set(chosen) - excluded)
-        if not result and not any(p.startswith(where) for p in problems):
+        if not result and not any(p.startswith(where + ".targets") for p in problems):
             problems.append(f"{where}.targets: selects no account")
         return result
 
@@ -178,12 +182,12 @@ def resolve(entries, store, permission_sets, targets, pending=None):
         names["principals"][principal] = principal_label(entry)
         sets = []
         for reference in entry["permission_sets"]:
-            arn = reference if PERMISSION_SET_ARN_MARK in reference else permission_sets.get(reference)
-            if arn is None and pending is not None and PERMISSION_SET_ARN_MARK not in reference:
+            arn = reference if is_arn(reference) else permission_sets.get(reference)
+            if arn is None and pending is not None and not is_arn(reference):
                 arn = f"(to be created) {reference}"
                 names["permission_sets"][arn] = reference
                 pending.append(f"permission set '{reference}'")
-            if arn is None or (PERMISSION_SET_ARN_MARK in reference and reference not in arns):
+            if arn is None or (is_arn(reference) and reference not in arns):
                 problems.append(f"{where}.permission_sets: no permission set named '{reference}'")
             else:
                 sets.append(arn)

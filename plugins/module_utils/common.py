@@ -18,12 +18,15 @@ except ImportError:  # AnsibleAWSModule reports the missing botocore
     ClientError = ResponseParserError = RuntimeError
 
 # Identity Center answers ConflictException while another operation holds the same
-# permission set or account; it is transient, like throttling, and retried the same way.
-RETRY_ERROR_CODES = ["ConflictException", "TooManyRequestsException", "ThrottlingException"]
+# permission set or account, and InternalServerException (HTTP 500) for transient faults;
+# both are retried like throttling, as its API reference advises.
+RETRY_ERROR_CODES = ["ConflictException", "TooManyRequestsException", "ThrottlingException",
+                     "InternalServerException", "ServiceUnavailableException"]
 
 
 def retry_decorator(retries=10):
-    return AWSRetry.jittered_backoff(retries=retries, catch_extra_error_codes=RETRY_ERROR_CODES)
+    # A 1 s base (amazon.aws uses 3 s) keeps bulk runs close to the rate limit after a throttle.
+    return AWSRetry.jittered_backoff(retries=retries, delay=1, max_delay=20, catch_extra_error_codes=RETRY_ERROR_CODES)
 
 
 class SsoShiftError(Exception):

@@ -135,7 +135,7 @@ deleted:
   returned: always
   type: list
   elements: dict
-failed:
+failures:
   description: Operations that failed, with AWS's C(failure_reason).
   returned: always
   type: list
@@ -220,12 +220,13 @@ def reconcile(module):
         created = [engine.describe(a, names, status="WOULD_CREATE") for a in to_create]
         deleted = [engine.describe(a, names, status="WOULD_DELETE") for a in to_delete]
 
-    failed = [item for item in created + deleted if item["status"] == "FAILED"]
+    failures = [item for item in created + deleted if item["status"] not in ("SUCCEEDED", "WOULD_CREATE",
+                                                                              "WOULD_DELETE")]
     return dict(
         changed=bool(to_create or to_delete),
         counts={"created": len(to_create), "deleted": len(to_delete), "unchanged": len(unchanged),
-                "failed": len(failed)},
-        created=created, deleted=deleted, failed=failed, strategy=strategy, api_calls=counter.summary(),
+                "failed": len(failures)},
+        created=created, deleted=deleted, failures=failures, strategy=strategy, api_calls=counter.summary(),
         diff=engine.diff_by_account(to_create, to_delete, names),
     )
 
@@ -250,10 +251,10 @@ def main():
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     result = run(module, lambda: reconcile(module), "Failed to reconcile account assignments")
-    if result["failed"]:
+    if result["failures"]:
         reasons = "; ".join(f"{f['principal']} {f['permission_set']} in {f['account_name'] or f['account_id']}: "
-                            f"{f['failure_reason']}" for f in result["failed"][:20])
-        module.fail_json(msg=f"{len(result['failed'])} assignment operation(s) failed after the rest were applied: "
+                            f"{f['failure_reason']}" for f in result["failures"][:20])
+        module.fail_json(msg=f"{len(result['failures'])} assignment operation(s) failed after the rest were applied: "
                              f"{reasons}", **result)
     module.exit_json(**result)
 
