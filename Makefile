@@ -25,7 +25,7 @@ export ANSIBLE_FORCE_COLOR ?= false
 export PYTHONDONTWRITEBYTECODE := 1
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help venv install lint sanity units integration molecule test demo sandbox-start sandbox-stop clean
+.PHONY: help venv install lint sanity units integration molecule test bench demo sandbox-start sandbox-stop clean
 
 help:
 	@echo "make demo           full migration against the local sandbox AWS endpoint"
@@ -33,6 +33,7 @@ help:
 	@echo "make sandbox-start  start the sandbox (env file: $(SANDBOX_DIR)/sandbox.env)"
 	@echo "make sandbox-stop   stop the sandbox started by sandbox-start"
 	@echo "make install        build and install the collection into $(COLLECTIONS)"
+	@echo "make bench          account-assignment benchmark (docs/performance.md)"
 
 # The venv is rebuilt whenever the pinned requirements change.
 $(VENV)/.installed: test-requirements.txt requirements.txt
@@ -83,6 +84,10 @@ molecule: install
 
 test: lint sanity units integration molecule
 	@echo "make test: all suites passed"
+
+# Account-assignment benchmark (docs/performance.md); figures, not pass/fail.
+bench: install
+	$(BIN)/python tests/performance/bench.py --json $(BUILD)/bench.json
 
 sandbox-start: venv
 	$(BIN)/python tools/sandbox.py start --dir $(SANDBOX_DIR)

@@ -13,7 +13,6 @@ started again converges, because every run plans from a fresh read.
 """
 
 import collections
-import random
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -80,7 +79,7 @@ class OrganizationTargets:
 
     def __init__(self, organization):
         self.management_account_id = organization["organization"]["management_account_id"]
-        self.accounts = [a for a in organization["accounts"]]
+        self.accounts = list(organization["accounts"])
         self.references = account_reference_map(self.accounts, self.management_account_id)
         self.names = {a["id"]: a["name"] for a in self.accounts}
         self.ous = {ou["path"]: ou for ou in organization["organizational_units"]}
@@ -307,8 +306,9 @@ class Applier:
     """Submits create/delete operations, at most `max_concurrency` outstanding, and polls each."""
 
     FIRST_POLL = 0.3
-    POLL_INTERVAL = 0.25
+    RETRY_POLL = 0.05
     MAX_POLL_INTERVAL = 2.0
+    PROBE_EVERY = 8
 
     def __init__(self, sso_admin, instance_arn, max_concurrency=10, max_rps=20, wait=True, wait_timeout=600,
                  sleep=time.sleep):
@@ -319,23 +319,31 @@ class Applier:
         self.wait = wait
         self.wait_timeout = wait_timeout
         self.sleep = sleep
-        self.observed = []  # completion times seen, to time the first poll of later operations
+        self.fastest = None  # shortest completion seen: when to poll a new operation first
+        self.started = 0
+        self.lock = threading.Lock()
 
     def _call(self, method, **params):
         self.limiter.acquire()
         return getattr(self.client, method)(InstanceArn=self.instance_arn, aws_retry=True, **params)
 
     def _first_poll(self):
-        if not self.observed:
+        """When to poll a new operation first.
+
+        Never earlier than the fastest completion seen, which only spends the rate limit; but one
+        operation in PROBE_EVERY polls earlier, so the estimate can come down to the real delay.
+        """
+        if self.fastest is None:
             return self.FIRST_POLL
-        recent = sorted(self.observed[-20:])
-        return max(0.05, recent[len(recent) // 2] * 0.9)
+        with self.lock:
+            self.started += 1
+            probe = self.started % self.PROBE_EVERY == 0
+        return max(self.RETRY_POLL, self.fastest * (0.75 if probe else 1.0))
 
     def _one(self, action, assignment):
         params = dict(TargetId=assignment.account_id, TargetType="AWS_ACCOUNT",
                       PermissionSetArn=assignment.permission_set_arn, PrincipalType=assignment.principal_type,
                       PrincipalId=assignment.principal_id)
-        started = time.monotonic()
         if action == "create":
             status = self._call("create_account_assignment", **params)["AccountAssignmentCreationStatus"]
             describe, key, request = ("describe_account_assignment_creation_status",
@@ -344,16 +352,20 @@ class Applier:
             status = self._call("delete_account_assignment", **params)["AccountAssignmentDeletionStatus"]
             describe, key, request = ("describe_account_assignment_deletion_status",
                                       "AccountAssignmentDeletionStatus", "AccountAssignmentDeletionRequestId")
+        submitted = time.monotonic()
         delay = self._first_poll()
         while self.wait and status.get("Status") == "IN_PROGRESS":
-            if time.monotonic() - started > self.wait_timeout:
+            if time.monotonic() - submitted > self.wait_timeout:
                 return {"status": "IN_PROGRESS", "request_id": status.get("RequestId"),
                         "failure_reason": f"still IN_PROGRESS after {self.wait_timeout}s"}
-            self.sleep(delay * random.uniform(0.9, 1.1))
+            self.sleep(delay)
+            polled = time.monotonic() - submitted
             status = self._call(describe, **{request: status["RequestId"]})[key]
-            delay = min(self.MAX_POLL_INTERVAL, max(self.POLL_INTERVAL, delay * 0.5))
-        if status.get("Status") == "SUCCEEDED":
-            self.observed.append(time.monotonic() - started)
+            if status.get("Status") == "SUCCEEDED":
+                with self.lock:
+                    self.fastest = polled if self.fastest is None else min(self.fastest, polled)
+            # Not done yet: it is close, poll again soon, backing off if it takes long.
+            delay = self.RETRY_POLL if delay > self.RETRY_POLL * 2 else min(self.MAX_POLL_INTERVAL, delay * 2)
         return {"status": status.get("Status"), "request_id": status.get("RequestId"),
                 "failure_reason": status.get("FailureReason")}
 
@@ -448,4 +460,3 @@ class PrincipalNames:
                                                          aws_retry=True)["DisplayName"]
         except is_boto3_error_code("ResourceNotFoundException"):
             return f"{principal_type.lower()}:{principal_id} (deleted)"
-

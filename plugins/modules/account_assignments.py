@@ -220,8 +220,8 @@ def reconcile(module):
         created = [engine.describe(a, names, status="WOULD_CREATE") for a in to_create]
         deleted = [engine.describe(a, names, status="WOULD_DELETE") for a in to_delete]
 
-    failures = [item for item in created + deleted if item["status"] not in ("SUCCEEDED", "WOULD_CREATE",
-                                                                              "WOULD_DELETE")]
+    settled = ("SUCCEEDED", "WOULD_CREATE", "WOULD_DELETE")
+    failures = [item for item in created + deleted if item["status"] not in settled]
     return dict(
         changed=bool(to_create or to_delete),
         counts={"created": len(to_create), "deleted": len(to_delete), "unchanged": len(unchanged),

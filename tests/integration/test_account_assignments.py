@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from conftest import ANSIBLE_PLAYBOOK, PlaybookRun
+from conftest import ANSIBLE_PLAYBOOK
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "simulator"))
 import aws_simulator  # noqa: E402
