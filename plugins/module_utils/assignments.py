@@ -58,9 +58,10 @@ def entry_problems(entries):
         targets = entry.get("targets")
         if not isinstance(targets, dict) or not any(targets.get(k) for k in ("accounts", "ous", "organization")):
             problems.append(f"{where}.targets: give accounts, ous or organization: true, got '{targets}'")
-        elif set(k for k, v in targets.items() if v is not None) - TARGET_KEYS:
-            problems.append(f"{where}.targets: unknown option(s) "
-                            f"{', '.join(sorted(set(k for k, v in targets.items() if v is not None) - TARGET_KEYS))}")
+        else:
+            unknown = sorted(set(k for k, v in targets.items() if v is not None) - TARGET_KEYS)
+            if unknown:
+                problems.append(f"{where}.targets: unknown option(s) {', '.join(unknown)}")
     return problems
 
 

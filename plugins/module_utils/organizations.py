@@ -2,14 +2,10 @@
 # Copyright: ssoshift contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Accounts named by ID or by their AWS Organizations name."""
+"""The organisation tree, and accounts named by ID, by Organizations name or as `management`."""
 
-import re
-
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import fail_if_problems
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import paginate
 
-ACCOUNT_ID = re.compile(r"^\d{12}$")
 # The access model may call the management account "management" whatever its real name is.
 MANAGEMENT_ALIAS = "management"
 
@@ -24,55 +20,6 @@ def account_reference_map(accounts, management_account_id=None):
         references[MANAGEMENT_ALIAS] = management_account_id
     references.update({account["id"]: account["id"] for account in accounts})
     return references
-
-
-class Accounts:
-    """The organisation's accounts, read once (ListAccounts) and looked up by ID or name."""
-
-    def __init__(self, organizations, management_account_id=None):
-        self.client = organizations
-        self.management_account_id = management_account_id
-        self._accounts = None
-
-    @property
-    def all(self):
-        if self._accounts is None:
-            self._accounts = paginate(self.client, "list_accounts", "Accounts")
-        return self._accounts
-
-    def find(self, reference):
-        """The account whose ID or name is `reference`, else None.
-
-        A 12-digit reference is an ID; anything else is matched against names. Names are
-        unique in practice but not enforced by AWS, so a duplicated name is ambiguous.
-        """
-        reference = str(reference)
-        if ACCOUNT_ID.match(reference):
-            return next((a for a in self.all if a["Id"] == reference), None)
-        named = [a for a in self.all if a["Name"] == reference]
-        if not named and reference == MANAGEMENT_ALIAS and self.management_account_id:
-            named = [a for a in self.all if a["Id"] == self.management_account_id]
-        if len(named) > 1:
-            ids = ", ".join(a["Id"] for a in named)
-            raise ValueError(f"account name '{reference}' is ambiguous (accounts {ids}); use the account ID")
-        return named[0] if named else None
-
-    def resolve(self, references, field="accounts"):
-        """{reference: account_id} for every reference; one error listing every unknown or ambiguous one."""
-        resolved = {}
-        problems = []
-        for reference in references:
-            try:
-                account = self.find(reference)
-            except ValueError as error:
-                problems.append(f"{field}: {error}")
-                continue
-            if account is None:
-                problems.append(f"{field}: no account with ID or name '{reference}' in the organization")
-            else:
-                resolved[reference] = account["Id"]
-        fail_if_problems(problems, "unknown accounts")
-        return resolved
 
 
 def describe_organization(organizations):
