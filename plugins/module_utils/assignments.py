@@ -316,7 +316,7 @@ class Applier:
         self.client = sso_admin
         self.instance_arn = instance_arn
         self.max_concurrency = max_concurrency
-        self.limiter = RateLimiter(max_rps, sleep=sleep)
+        self.limiter = RateLimiter(max_rps)
         self.wait = wait
         self.wait_timeout = wait_timeout
         self.sleep = sleep
@@ -355,6 +355,7 @@ class Applier:
                                       "AccountAssignmentDeletionStatus", "AccountAssignmentDeletionRequestId")
         submitted = time.monotonic()
         delay = self._first_poll()
+        polls = 0
         while self.wait and status.get("Status") == "IN_PROGRESS":
             if time.monotonic() - submitted > self.wait_timeout:
                 return {"status": "IN_PROGRESS", "request_id": status.get("RequestId"),
@@ -365,8 +366,9 @@ class Applier:
             if status.get("Status") == "SUCCEEDED":
                 with self.lock:
                     self.fastest = polled if self.fastest is None else min(self.fastest, polled)
-            # Not done yet: it is close, poll again soon, backing off if it takes long.
-            delay = self.RETRY_POLL if delay > self.RETRY_POLL * 2 else min(self.MAX_POLL_INTERVAL, delay * 2)
+            # Not done yet: probably close, so poll again soon, then back off up to MAX_POLL_INTERVAL.
+            polls += 1
+            delay = min(self.MAX_POLL_INTERVAL, self.RETRY_POLL * 2 ** (polls - 1))
         return {"status": status.get("Status"), "request_id": status.get("RequestId"),
                 "failure_reason": status.get("FailureReason")}
 
@@ -385,6 +387,19 @@ class Applier:
         except Exception as error:  # pylint: disable=broad-except
             # One operation's failure must not stop the rest: it is reported with the others.
             return {"status": "FAILED", "request_id": None, "failure_reason": str(error)}
+
+
+def held_removals(create_results, to_delete):
+    """Removals to hold back because a creation in the same account and permission set did not succeed:
+    removing the old path now could leave someone without access. They are retried on a later run."""
+    unsettled = {(a.account_id, a.permission_set_arn) for dummy, a, r in create_results if r["status"] != "SUCCEEDED"}
+    return [a for a in to_delete if (a.account_id, a.permission_set_arn) in unsettled]
+
+
+def failures(items, wait=True):
+    """Result items that did not settle. Without wait, IN_PROGRESS was submitted as asked; HELD is deliberate."""
+    settled = {"SUCCEEDED", "WOULD_CREATE", "WOULD_DELETE", "HELD"} | (set() if wait else {"IN_PROGRESS"})
+    return [item for item in items if item["status"] not in settled]
 
 
 # --------------------------------------------------------------------------- accounting

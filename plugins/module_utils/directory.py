@@ -237,7 +237,9 @@ class IdentityStore:
                 current["description"] = description
 
         to_add = [user_id for user_id in wanted if user_id not in current["member_ids"]]
-        to_remove = [user_id for user_id in current["member_ids"] if user_id not in wanted] if purge_members else []
+        # Members left unset are not managed: purge_members only prunes against a given list.
+        purge = purge_members and members is not None
+        to_remove = [user_id for user_id in current["member_ids"] if user_id not in wanted] if purge else []
         added = sorted(wanted[user_id] for user_id in to_add)
         removed = sorted(self.user_name(user_id) or user_id for user_id in to_remove)
         if not self.check_mode:

@@ -237,19 +237,21 @@ class PermissionSets:
                                                            ("session_duration", "SessionDuration"),
                                                            ("relay_state", "RelayState")) if after.get(key)}
             self.client.update_permission_set(**common, **update)
+        # Detach before attaching: a swap at the policy quota must not need quota + 1. Nothing reaches the
+        # accounts before the permission set is provisioned again.
         if "managed_policies" in by_attribute:
             change = by_attribute["managed_policies"]
-            for policy in sorted(set(change["after"]) - set(change["before"])):
-                self.client.attach_managed_policy_to_permission_set(ManagedPolicyArn=policy, **common)
             for policy in sorted(set(change["before"]) - set(change["after"])):
                 self.client.detach_managed_policy_from_permission_set(ManagedPolicyArn=policy, **common)
+            for policy in sorted(set(change["after"]) - set(change["before"])):
+                self.client.attach_managed_policy_to_permission_set(ManagedPolicyArn=policy, **common)
         if "customer_managed_policies" in by_attribute:
             change = by_attribute["customer_managed_policies"]
-            for reference in [r for r in change["after"] if r not in change["before"]]:
-                self.client.attach_customer_managed_policy_reference_to_permission_set(
-                    CustomerManagedPolicyReference={"Name": reference["name"], "Path": reference["path"]}, **common)
             for reference in [r for r in change["before"] if r not in change["after"]]:
                 self.client.detach_customer_managed_policy_reference_from_permission_set(
+                    CustomerManagedPolicyReference={"Name": reference["name"], "Path": reference["path"]}, **common)
+            for reference in [r for r in change["after"] if r not in change["before"]]:
+                self.client.attach_customer_managed_policy_reference_to_permission_set(
                     CustomerManagedPolicyReference={"Name": reference["name"], "Path": reference["path"]}, **common)
         if "inline_policy" in by_attribute:
             policy = by_attribute["inline_policy"]["after"]

@@ -107,8 +107,9 @@ def validate_permission_set(spec, field="permission_set"):
     if not isinstance(name, str) or not PERMISSION_SET_NAME.match(name):
         problems.append(f"{field}.name: must be 1-32 characters of letters, digits and +=,.@_-, got {_quote(name)}")
     description = spec.get("description")
-    if description is not None and (not isinstance(description, str) or len(description) > DESCRIPTION_MAX_CHARS):
-        problems.append(f"{field}.description: at most {DESCRIPTION_MAX_CHARS} characters, got {_quote(description)}")
+    if description is not None and (not isinstance(description, str) or not 1 <= len(description) <= DESCRIPTION_MAX_CHARS):
+        problems.append(f"{field}.description: 1 to {DESCRIPTION_MAX_CHARS} characters (AWS cannot clear a "
+                        f"description; leave it unset to keep it), got {_quote(description)}")
     duration = spec.get("session_duration")
     if duration is not None:
         minutes = session_minutes(duration if isinstance(duration, str) else "")

@@ -102,7 +102,8 @@ def check(module):
         organization = OrganizationTargets(describe_organization(client(module, "organizations")))
         for where, target in targets:
             organization.expand(target, where, problems)
-    summary = {key: len(model.get(key) or []) for key in ("users", "groups", "permission_sets", "assignments")}
+    summary = {key: len(model[key]) if isinstance(model.get(key), list) else 0
+               for key in ("users", "groups", "permission_sets", "assignments")}
     return problems, summary
 
 

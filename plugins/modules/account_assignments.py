@@ -21,7 +21,8 @@ description:
     I(max_requests_per_second), and each is polled until C(SUCCEEDED) or C(FAILED). Throttling and
     C(ConflictException) are retried with jittered backoff. A C(FAILED) operation is reported with AWS's
     reason and fails the task after the rest has been applied.
-  - New assignments are made before obsolete ones are removed, so nobody loses access in between.
+  - New assignments are made before obsolete ones are removed, so nobody loses access in between. A removal
+    whose replacement (same account and permission set) failed is held for a later run and reported C(HELD).
   - Safe to interrupt. Each run plans from a fresh read, so a run killed at any point and started again
     converges to exactly the desired state.
 options:
@@ -71,7 +72,10 @@ options:
     type: bool
     default: false
   wait:
-    description: Wait for every operation to reach C(SUCCEEDED) or C(FAILED).
+    description:
+      - Wait for every operation to reach C(SUCCEEDED) or C(FAILED).
+      - With C(false), operations are submitted and reported C(IN_PROGRESS); removals are not held back for
+        their replacements then.
     type: bool
     default: true
   wait_timeout:
@@ -213,15 +217,17 @@ def reconcile(module):
                                  params["max_requests_per_second"], params["wait"], params["wait_timeout"])
         # Additions first: nobody loses access between the removal of an old path and the new one.
         results["create"] = applier.run([("create", a) for a in to_create])
-        results["delete"] = applier.run([("delete", a) for a in to_delete])
+        held = engine.held_removals(results["create"], to_delete) if params["wait"] else []
+        results["delete"] = applier.run([("delete", a) for a in to_delete if a not in held])
         created = [engine.describe(a, names, **r) for dummy, a, r in results["create"]]
-        deleted = [engine.describe(a, names, **r) for dummy, a, r in results["delete"]]
+        deleted = [engine.describe(a, names, **r) for dummy, a, r in results["delete"]] + [
+            engine.describe(a, names, status="HELD", failure_reason="its replacement in this account and "
+                            "permission set did not succeed; removed on a later run") for a in held]
     else:
         created = [engine.describe(a, names, status="WOULD_CREATE") for a in to_create]
         deleted = [engine.describe(a, names, status="WOULD_DELETE") for a in to_delete]
 
-    settled = ("SUCCEEDED", "WOULD_CREATE", "WOULD_DELETE")
-    failures = [item for item in created + deleted if item["status"] not in settled]
+    failures = engine.failures(created + deleted, params["wait"])
     return dict(
         changed=bool(to_create or to_delete),
         counts={"created": len(to_create), "deleted": len(to_delete), "unchanged": len(unchanged),

@@ -40,7 +40,7 @@ CASES = [
     ("aws-tag", "permission_set", {"name": "Ptag", "tags": {"aws:reserved": "x"}},
      "permission_set.tags: tag key 'aws:reserved' must be 1-128 characters and not start with 'aws:'"),
     ("long-description", "permission_set", {"name": "Pdesc", "description": "d" * 701},
-     "permission_set.description: at most 700 characters"),
+     "permission_set.description: 1 to 700 characters"),
     ("bad-email", "identitystore_user",
      {"user_name": "bad-email", "given_name": "A", "family_name": "B", "email": "not-an-email"},
      "identitystore_user.email: not an email address, got 'not-an-email'"),

@@ -102,3 +102,17 @@ def test_check_mode_on_a_fresh_legacy_estate_writes_nothing_and_prints_the_plan(
             ("AdministratorAccess", True), ("ReadOnlyAccess", True), ("DeveloperAccess", True)]
     finally:
         sandbox_tool.stop(str(tmp_path / "fresh"))
+
+
+def test_a_phase_tag_runs_that_phase_only(sandbox, run_playbook, tmp_path):
+    model = {"identity_center": {
+        "users": [{"user_name": "tag-user", "given_name": "Tag", "family_name": "User", "email": "tag@example.com"}],
+        "groups": [{"name": "tag-group", "members": ["tag-user"]}],
+        "permission_sets": [{"name": "TagOnlySet", "managed_policies": ["ReadOnlyAccess"]}],
+        "assignments": [{"group": "tag-group", "permission_sets": ["TagOnlySet"], "targets": {"accounts": ["dev"]}}],
+    }, "legacy_iam_users": [], "ssoshift_output_dir": str(tmp_path / "out")}
+    with sandbox.record() as recording:
+        run = run_playbook(MIGRATE, model, tags="directory")
+    assert run.returncode == 0, run.failures
+    assert "CreateUser" in recording.writes and "CreateGroup" in recording.writes
+    assert "CreatePermissionSet" not in recording.writes and "CreateAccountAssignment" not in recording.writes

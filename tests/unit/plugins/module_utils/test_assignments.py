@@ -133,3 +133,33 @@ def test_one_failing_operation_does_not_stop_the_others():
     results = applier.run([("delete", _a("111111111111")), ("delete", _a("222222222222"))])
     assert [r["status"] for dummy, dummy2, r in results] == ["FAILED", "SUCCEEDED"]
     assert "not allowed" in results[0][2]["failure_reason"]
+
+
+def test_removals_wait_for_their_replacement_in_the_same_account_and_permission_set():
+    create_results = [("create", _a("111111111111", principal="g-new"), {"status": "FAILED"}),
+                      ("create", _a("222222222222", principal="g-new"), {"status": "SUCCEEDED"})]
+    to_delete = [_a("111111111111", principal="u-old"), _a("222222222222", principal="u-old"),
+                 _a("111111111111", PS_B, principal="u-old")]
+    assert engine.held_removals(create_results, to_delete) == [_a("111111111111", principal="u-old")]
+
+
+def test_in_progress_is_a_failure_only_when_waiting():
+    items = [{"status": "SUCCEEDED"}, {"status": "IN_PROGRESS"}, {"status": "HELD"}, {"status": "FAILED"}]
+    assert engine.failures(items, wait=True) == [{"status": "IN_PROGRESS"}, {"status": "FAILED"}]
+    assert engine.failures(items, wait=False) == [{"status": "FAILED"}]
+
+
+def test_polling_backs_off_after_the_first_quick_retry():
+    sso_admin, stubber = stubbed_client("sso-admin")
+    request_id = "11111111-2222-3333-4444-555555555555"
+    stubber.add_response("create_account_assignment", {"AccountAssignmentCreationStatus": {
+        "Status": "IN_PROGRESS", "RequestId": request_id}})
+    for dummy in range(6):
+        stubber.add_response("describe_account_assignment_creation_status", {"AccountAssignmentCreationStatus": {
+            "Status": "IN_PROGRESS", "RequestId": request_id}})
+    stubber.add_response("describe_account_assignment_creation_status", {"AccountAssignmentCreationStatus": {
+        "Status": "SUCCEEDED", "RequestId": request_id}})
+    sleeps = []
+    applier = engine.Applier(sso_admin, INSTANCE, max_concurrency=1, max_rps=1000, sleep=sleeps.append)
+    applier.run([("create", _a("111111111111"))])
+    assert sleeps == [0.3, 0.05, 0.1, 0.2, 0.4, 0.8, 1.6]

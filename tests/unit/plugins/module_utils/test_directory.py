@@ -129,3 +129,18 @@ def test_group_description_is_updated_with_update_group():
     assert result["changed"] is True
     assert result["before"]["description"] == "old" and result["after"]["description"] == "new"
     stubber.assert_no_pending_responses()
+
+
+def test_purge_members_without_a_member_list_removes_nobody():
+    identitystore, stubber = stubbed_client("identitystore")
+    group_arn = "arn:aws:identitystore::123456789012:identitystore/d-1111111111/group/g-admins-00000000000"
+    stubber.add_response("get_group_id", {"IdentityStoreId": STORE, "GroupId": "g-admins", "GroupArn": group_arn})
+    stubber.add_response("describe_group", {"IdentityStoreId": STORE, "GroupId": "g-admins", "GroupArn": group_arn,
+                                            "Revision": "1", "DisplayName": "admins"})
+    stubber.add_response("list_group_memberships", {"GroupMemberships": [
+        {"IdentityStoreId": STORE, "MembershipId": "m-1", "GroupId": "g-admins", "MemberId": {"UserId": "u-alice"},
+         "MembershipArn": "arn:aws:identitystore::123456789012:identitystore/d-1111111111/membership/m-1-000000000000"}]})
+    stubber.add_response("describe_user", ALICE)
+    result = IdentityStore(identitystore, STORE).ensure_group("admins", members=None, purge_members=True)
+    assert result["changed"] is False and result["members_removed"] == []
+    stubber.assert_no_pending_responses()  # a delete_group_membership call would have had no answer
