@@ -9,12 +9,18 @@ is a documented AWS behaviour (docs/sandbox.md), kept as small as possible:
   and the explicit provisioning calls.
 - CreateAccountAssignment: AWS keeps one assignment per (account, permission set, principal);
   creating one that exists succeeds without a second copy. moto stores a duplicate.
+- EnableAWSServiceAccess: AWS accepts iam.amazonaws.com (trusted access for centralized root
+  access, since November 2024); moto's list of trusted services predates it.
 """
 
 import sys
 
+from moto.organizations.models import FakeServiceAccess
 from moto.server import main as moto_main
 from moto.ssoadmin.models import SSOAdminBackend
+
+if "iam.amazonaws.com" not in FakeServiceAccess.TRUSTED_SERVICES:
+    FakeServiceAccess.TRUSTED_SERVICES.append("iam.amazonaws.com")
 
 _moto_list_accounts = SSOAdminBackend.list_accounts_for_provisioned_permission_set
 

@@ -306,6 +306,10 @@ def operation_of(entry):
     params = parse_qs(body) or parse_qs(urlparse(entry.get("url", "")).query)
     if "Action" in params:
         return params["Action"][0]
+    # REST-JSON services named by path, such as Account Management's POST /getAlternateContact
+    last = urlparse(entry.get("url", "")).path.rstrip("/").rsplit("/", 1)[-1]
+    if last[:1].islower() and last.isalnum():
+        return last[0].upper() + last[1:]
     return f"{entry.get('method')} {urlparse(entry.get('url', '')).path}"
 
 

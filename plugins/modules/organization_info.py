@@ -9,7 +9,8 @@ short_description: Describe the AWS organization, its OU tree and its accounts
 version_added: 0.1.0
 description:
   - Returns the organization, its roots, every organizational unit with its path
-    (for example C(Workloads/Prod)) and every account with its OU path.
+    (for example C(Workloads/Prod)), every account with its OU path, the services with trusted access
+    and the delegated administrators.
   - Accounts can then be referred to by name or ID anywhere in the access model.
   - Run it from the management account or a delegated administrator for Organizations.
 options: {}
@@ -105,11 +106,23 @@ accounts:
       description: Path of the OU holding the account; empty for accounts directly under the root.
       type: str
       sample: Workloads/Prod
+trusted_services:
+  description: Service principals with trusted access.
+  returned: success
+  type: list
+  elements: str
+  sample: ["account.amazonaws.com", "sso.amazonaws.com"]
+delegated_administrators:
+  description: Delegated administrator accounts, each with C(id), C(name) and the C(services) delegated to it.
+  returned: success
+  type: list
+  elements: dict
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import client
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import paginate
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.organizations import describe_organization
 
 try:
@@ -123,6 +136,14 @@ def main():
     organizations = client(module, "organizations")
     try:
         result = describe_organization(organizations)
+        result["trusted_services"] = sorted(s["ServicePrincipal"] for s in paginate(
+            organizations, "list_aws_service_access_for_organization", "EnabledServicePrincipals"))
+        result["delegated_administrators"] = []
+        for admin in paginate(organizations, "list_delegated_administrators", "DelegatedAdministrators"):
+            services = paginate(organizations, "list_delegated_services_for_account", "DelegatedServices",
+                                AccountId=admin["Id"])
+            result["delegated_administrators"].append({"id": admin["Id"], "name": admin.get("Name"),
+                                                       "services": sorted(s["ServicePrincipal"] for s in services)})
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
         module.fail_json_aws(error, msg="Failed to describe the AWS organization")
     module.exit_json(changed=False, **result)

@@ -23,7 +23,7 @@ class Sandbox:
         self.state = state
         self.directory = directory
         self.endpoint = state["endpoint"]
-        self.accounts = state["accounts"]
+        self.accounts = state.get("accounts", {})
 
     def env(self, **overrides):
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
