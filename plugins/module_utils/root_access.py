@@ -1,0 +1,55 @@
+# -*- coding: utf-8 -*-
+# Copyright: ssoshift contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Centralized root access for member accounts (IAM organizations features).
+
+With RootCredentialsManagement the management account can remove member accounts' root
+credentials and keep them from being recovered; with RootSessions it can run the few tasks that
+need root in a member account through short privileged sessions. Root credentials themselves
+are never read or stored here.
+"""
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import SsoShiftError
+
+FEATURES = {
+    "RootCredentialsManagement": ("enable_organizations_root_credentials_management",
+                                  "disable_organizations_root_credentials_management"),
+    "RootSessions": ("enable_organizations_root_sessions", "disable_organizations_root_sessions"),
+}
+
+_PREREQUISITES = {
+    "ServiceAccessNotEnabledException": "trusted access for iam.amazonaws.com is not enabled in AWS Organizations; "
+                                        "enable it first (module organization, trusted_services: [iam.amazonaws.com])",
+    "OrganizationNotInAllFeaturesModeException": "the organization does not have all features enabled",
+    "OrganizationNotFoundException": "the account is not in an organization",
+    "AccountNotManagementOrDelegatedAdministratorException": "run it from the management account or the IAM "
+                                                              "delegated administrator",
+    "CallerIsNotManagementAccountException": "run it from the management account",
+}
+
+
+def _explain(error):
+    code = error.response.get("Error", {}).get("Code")
+    if code in _PREREQUISITES:
+        return SsoShiftError(f"centralized root access: {_PREREQUISITES[code]} ({code})")
+    return None
+
+
+def ensure_root_access(iam, features, state="present", check_mode=False):
+    """Enable (present) or disable (absent) the given features; returns the result dict."""
+    try:
+        enabled = set(iam.list_organizations_features(aws_retry=True).get("EnabledFeatures", []))
+        wanted = set(features)
+        changes = sorted(wanted - enabled) if state == "present" else sorted(wanted & enabled)
+        if not check_mode:
+            for feature in changes:
+                method = FEATURES[feature][0 if state == "present" else 1]
+                getattr(iam, method)(aws_retry=True)
+    except is_boto3_error_code(list(_PREREQUISITES)) as error:
+        raise _explain(error) from error
+    after = enabled | set(changes) if state == "present" else enabled - set(changes)
+    return {"changed": bool(changes), "changes": changes, "enabled_features": sorted(after),
+            "diff": {"before": {"enabled_features": sorted(enabled)}, "after": {"enabled_features": sorted(after)}}}
