@@ -21,12 +21,13 @@ FEATURES = {
 }
 
 _PREREQUISITES = {
-    "ServiceAccessNotEnabledException": "trusted access for iam.amazonaws.com is not enabled in AWS Organizations; "
-                                        "enable it first (module organization, trusted_services: [iam.amazonaws.com])",
+    "ServiceAccessNotEnabledException": (
+        "trusted access for iam.amazonaws.com is not enabled in AWS Organizations; "
+        "enable it first (module organization, trusted_services: [iam.amazonaws.com])"),
     "OrganizationNotInAllFeaturesModeException": "the organization does not have all features enabled",
     "OrganizationNotFoundException": "the account is not in an organization",
-    "AccountNotManagementOrDelegatedAdministratorException": "run it from the management account or the IAM "
-                                                              "delegated administrator",
+    "AccountNotManagementOrDelegatedAdministratorException": (
+        "run it from the management account or the IAM delegated administrator"),
     "CallerIsNotManagementAccountException": "run it from the management account",
 }
 
