@@ -233,27 +233,26 @@ def _exists(principal_or_arn):
     return not str(principal_or_arn).startswith("(to be created)")
 
 
+def _listed(sso_admin, operation, **params):
+    return {Assignment(item["AccountId"], item["PermissionSetArn"], item["PrincipalType"], item["PrincipalId"])
+            for item in paginate(sso_admin, operation, "AccountAssignments", **params)}
+
+
 def read_by_principal(sso_admin, instance_arn, principals):
     found = set()
     for principal_type, principal_id in principals:
-        if not _exists(principal_id):
-            continue
-        for item in paginate(sso_admin, "list_account_assignments_for_principal", "AccountAssignments",
-                             InstanceArn=instance_arn, PrincipalId=principal_id, PrincipalType=principal_type):
-            found.add(Assignment(item["AccountId"], item["PermissionSetArn"], item["PrincipalType"],
-                                 item["PrincipalId"]))
+        if _exists(principal_id):
+            found |= _listed(sso_admin, "list_account_assignments_for_principal", InstanceArn=instance_arn,
+                             PrincipalId=principal_id, PrincipalType=principal_type)
     return found
 
 
 def read_by_account(sso_admin, instance_arn, pairs):
     found = set()
     for account_id, arn in sorted(pairs):
-        if not _exists(arn):
-            continue
-        for item in paginate(sso_admin, "list_account_assignments", "AccountAssignments",
-                             InstanceArn=instance_arn, AccountId=account_id, PermissionSetArn=arn):
-            found.add(Assignment(item["AccountId"], item["PermissionSetArn"], item["PrincipalType"],
-                                 item["PrincipalId"]))
+        if _exists(arn):
+            found |= _listed(sso_admin, "list_account_assignments", InstanceArn=instance_arn, AccountId=account_id,
+                             PermissionSetArn=arn)
     return found
 
 
