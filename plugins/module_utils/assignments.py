@@ -19,6 +19,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
+try:
+    import botocore
+except ImportError:
+    pass  # handled by AnsibleAWSModule
+
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import fail_if_problems
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import paginate
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.organizations import account_reference_map
@@ -323,9 +328,20 @@ class Applier:
         self.started = 0
         self.lock = threading.Lock()
 
+    CONNECTION_RETRIES = 4
+
     def _call(self, method, **params):
-        self.limiter.acquire()
-        return getattr(self.client, method)(InstanceArn=self.instance_arn, aws_retry=True, **params)
+        """One API call under the rate limit. AWS errors are retried by aws_retry; a dropped connection
+        is retried here too, as assignment operations are idempotent (AWS keeps one assignment per triple)."""
+        for attempt in range(self.CONNECTION_RETRIES + 1):
+            self.limiter.acquire()
+            try:
+                return getattr(self.client, method)(InstanceArn=self.instance_arn, aws_retry=True, **params)
+            except (botocore.exceptions.ConnectionError, botocore.exceptions.HTTPClientError):
+                if attempt == self.CONNECTION_RETRIES:
+                    raise
+                self.sleep(0.2 * 2 ** attempt)
+        return None  # not reached
 
     def _first_poll(self):
         """When to poll a new operation first.

@@ -163,3 +163,27 @@ def test_polling_backs_off_after_the_first_quick_retry():
     applier = engine.Applier(sso_admin, INSTANCE, max_concurrency=1, max_rps=1000, sleep=sleeps.append)
     applier.run([("create", _a("111111111111"))])
     assert sleeps == [0.3, 0.05, 0.1, 0.2, 0.4, 0.8, 1.6]
+
+
+def test_a_dropped_connection_is_retried():
+    # AWS (and any network) can close a connection before answering; the operation is idempotent.
+    import botocore.exceptions
+
+    sso_admin, stubber = stubbed_client("sso-admin")
+    stubber.add_response("create_account_assignment", {"AccountAssignmentCreationStatus": {
+        "Status": "SUCCEEDED", "RequestId": "11111111-2222-3333-4444-555555555555"}})
+    calls = []
+
+    class DropsFirstCall:
+        def __getattr__(self, name):
+            def call(**kwargs):
+                calls.append(name)
+                if len(calls) == 1:
+                    raise botocore.exceptions.ConnectionClosedError(endpoint_url="http://127.0.0.1:1/")
+                return getattr(sso_admin, name)(**kwargs)
+            return call
+
+    applier = engine.Applier(DropsFirstCall(), INSTANCE, max_concurrency=1, max_rps=1000, sleep=lambda seconds: None)
+    [(dummy, dummy2, result)] = applier.run([("create", _a("111111111111"))])
+    assert result["status"] == "SUCCEEDED"
+    assert calls == ["create_account_assignment", "create_account_assignment"]
