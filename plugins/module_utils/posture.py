@@ -1,0 +1,204 @@
+# -*- coding: utf-8 -*-
+# Copyright: ssoshift contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Security posture of one account: checks with a stable ID, a status and the evidence.
+
+`assess` is pure (the unit tests reach it); `gather` makes the reads. Each check names the
+matching Prowler check and AWS Security Hub control where one exists (None where none does).
+"""
+
+import csv
+import datetime
+import io
+import time
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import endpoint_lacks
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import paginate
+
+try:
+    import botocore
+    import botocore.parsers
+except ImportError:
+    pass  # handled by AnsibleAWSModule
+
+ADMINISTRATOR_ACCESS = "arn:aws:iam::aws:policy/AdministratorAccess"
+# The credential report says "not there" in several ways.
+_ABSENT = {"N/A", "not_supported", "no_information", ""}
+
+CHECKS = {
+    "root_mfa": ("Root user has MFA", "iam_root_mfa_enabled", "IAM.9"),
+    "root_no_access_keys": ("Root user has no access keys", "iam_no_root_access_key", "IAM.4"),
+    "root_hardware_mfa": ("Root user MFA is a hardware device", "iam_root_hardware_mfa_enabled", "IAM.6"),
+    "centralized_root_access": ("Centralized root access for member accounts", None, None),
+    "password_policy": ("IAM password policy requires 14 or more characters", "iam_password_policy_minimum_length_14",
+                        "IAM.15"),
+    "no_console_users": ("No IAM user signs in to the console", None, None),
+    "no_active_access_keys": ("No IAM user has an active access key", None, None),
+    "no_admin_users": ("No IAM user holds AdministratorAccess", "iam_user_administrator_access_policy", None),
+    "no_user_attached_policies": ("No IAM user has policies attached directly",
+                                  "iam_policy_attached_only_to_group_or_roles", "IAM.2"),
+    "no_unused_credentials": ("No credential unused for longer than the window", "iam_user_accesskey_unused",
+                              "IAM.22"),
+    "security_contact": ("Security alternate contact is set", "account_security_contact_information_is_registered",
+                         "Account.1"),
+    "identity_center_in_use": ("IAM Identity Center is enabled", None, None),
+}
+
+
+def _value(text):
+    if text in _ABSENT:
+        return None
+    if text in ("true", "false"):
+        return text == "true"
+    return text
+
+
+def parse_credential_report(content):
+    """Rows of the credential report (CSV), with its quirks (N/A, not_supported, no_information) as None."""
+    if isinstance(content, bytes):
+        content = content.decode("utf-8")
+    return [{key: _value(value) for key, value in row.items()} for row in csv.DictReader(io.StringIO(content))]
+
+
+def _age_days(stamp, now):
+    moment = datetime.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.timezone.utc)
+    return (now - moment).total_seconds() / 86400
+
+
+def _check(check_id, status, evidence):
+    title, prowler, security_hub = CHECKS[check_id]
+    return {"id": check_id, "title": title, "status": status, "evidence": evidence, "prowler": prowler,
+            "security_hub": security_hub}
+
+
+def assess(facts, unused_days=45, now=None):
+    """Checks from gathered facts. A fact that could not be read (None) makes its check 'unknown'."""
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    summary = facts["account_summary"]
+    users = [row for row in facts["credential_report"] if row["user"] != "<root_account>"]
+    checks = []
+
+    mfa = summary.get("AccountMFAEnabled") == 1
+    checks.append(_check("root_mfa", "pass" if mfa else "fail", {"AccountMFAEnabled": summary.get("AccountMFAEnabled")}))
+    keys = summary.get("AccountAccessKeysPresent", 0)
+    checks.append(_check("root_no_access_keys", "pass" if keys == 0 else "fail", {"AccountAccessKeysPresent": keys}))
+    virtual_root = [d for d in facts["virtual_mfa_devices"]
+                    if d.get("SerialNumber", "").endswith(":mfa/root-account-mfa-device")
+                    or (d.get("User") or {}).get("Arn", "").endswith(":root")]
+    checks.append(_check("root_hardware_mfa", "pass" if mfa and not virtual_root else "fail",
+                         {"mfa_enabled": mfa, "virtual_root_devices": [d["SerialNumber"] for d in virtual_root]}))
+
+    features = facts["organizations_features"]
+    if features is None:
+        checks.append(_check("centralized_root_access", "unknown", {"reason": facts["unknown"].get(
+            "organizations_features", "not readable")}))
+    else:
+        checks.append(_check("centralized_root_access",
+                             "pass" if {"RootCredentialsManagement", "RootSessions"} <= set(features) else "fail",
+                             {"enabled_features": sorted(features)}))
+
+    policy = facts["password_policy"]
+    length = (policy or {}).get("MinimumPasswordLength", 0)
+    checks.append(_check("password_policy", "pass" if length >= 14 else "fail",
+                         {"MinimumPasswordLength": length if policy else None, "policy_exists": policy is not None}))
+
+    console = sorted(row["user"] for row in users if row.get("password_enabled"))
+    checks.append(_check("no_console_users", "fail" if console else "pass", {"users": console}))
+    active = []
+    unused = []
+    for row in users:
+        for key in ("1", "2"):
+            if row.get(f"access_key_{key}_active"):
+                last = row.get(f"access_key_{key}_last_used_date")
+                active.append({"user": row["user"], "key": int(key), "last_used": last})
+                since = last or row.get(f"access_key_{key}_last_rotated")
+                if since and _age_days(since, now) > unused_days:
+                    unused.append({"user": row["user"], "credential": f"access key {key}", "since": since})
+        if row.get("password_enabled"):
+            since = row.get("password_last_used") or row.get("user_creation_time")
+            if since and _age_days(since, now) > unused_days:
+                unused.append({"user": row["user"], "credential": "console password", "since": since})
+    checks.append(_check("no_active_access_keys", "fail" if active else "pass", {"access_keys": active}))
+    checks.append(_check("no_admin_users", "fail" if facts["admin_users"] else "pass",
+                         {"users": sorted(facts["admin_users"])}))
+    checks.append(_check("no_user_attached_policies", "fail" if facts["users_with_attached_policies"] else "pass",
+                         {"users": sorted(facts["users_with_attached_policies"])}))
+    checks.append(_check("no_unused_credentials", "fail" if unused else "pass",
+                         {"unused_days": unused_days, "credentials": unused}))
+
+    contact = facts["security_contact"]
+    if contact is None and "security_contact" in facts["unknown"]:
+        checks.append(_check("security_contact", "unknown", {"reason": facts["unknown"]["security_contact"]}))
+    else:
+        checks.append(_check("security_contact", "pass" if contact else "fail", {"contact": contact}))
+    checks.append(_check("identity_center_in_use", "pass" if facts["identity_center_instances"] else "fail",
+                         {"instances": facts["identity_center_instances"]}))
+    return checks
+
+
+def _credential_report(iam, timeout=60, sleep=time.sleep):
+    deadline = time.monotonic() + timeout
+    while iam.generate_credential_report(aws_retry=True)["State"] != "COMPLETE":
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the IAM credential report was not ready after {timeout}s")
+        sleep(1)
+    return parse_credential_report(iam.get_credential_report(aws_retry=True)["Content"])
+
+
+def _optional(facts, name, read):
+    try:
+        return read()
+    except (botocore.exceptions.ClientError, botocore.parsers.ResponseParserError) as error:
+        if endpoint_lacks(error):
+            facts["unknown"][name] = "the endpoint does not implement this read"
+            return None
+        code = error.response.get("Error", {}).get("Code") if hasattr(error, "response") else None
+        if code in ("AccessDenied", "AccessDeniedException"):
+            facts["unknown"][name] = f"access denied ({code})"
+            return None
+        raise
+
+
+def gather(iam, account, sso_admin):
+    """Every fact `assess` needs, read from the caller's account."""
+    facts = {"unknown": {}}
+    facts["account_summary"] = iam.get_account_summary(aws_retry=True)["SummaryMap"]
+    facts["credential_report"] = _credential_report(iam)
+    facts["virtual_mfa_devices"] = paginate(iam, "list_virtual_mfa_devices", "VirtualMFADevices",
+                                            AssignmentStatus="Assigned")
+    try:
+        facts["password_policy"] = iam.get_account_password_policy(aws_retry=True)["PasswordPolicy"]
+    except is_boto3_error_code("NoSuchEntity"):
+        facts["password_policy"] = None
+    facts["organizations_features"] = _optional(
+        facts, "organizations_features", lambda: iam.list_organizations_features(aws_retry=True)["EnabledFeatures"])
+    admin, attached = [], []
+    for user in paginate(iam, "list_users", "Users"):
+        name = user["UserName"]
+        policies = [p["PolicyArn"] for p in paginate(iam, "list_attached_user_policies", "AttachedPolicies",
+                                                     UserName=name)]
+        inline = paginate(iam, "list_user_policies", "PolicyNames", UserName=name)
+        if policies or inline:
+            attached.append(name)
+        group_policies = []
+        for group in paginate(iam, "list_groups_for_user", "Groups", UserName=name):
+            group_policies += [p["PolicyArn"] for p in paginate(iam, "list_attached_group_policies",
+                                                                "AttachedPolicies", GroupName=group["GroupName"])]
+        if ADMINISTRATOR_ACCESS in policies + group_policies:
+            admin.append(name)
+    facts["admin_users"], facts["users_with_attached_policies"] = admin, attached
+
+    def contact():
+        try:
+            found = account.get_alternate_contact(AlternateContactType="SECURITY", aws_retry=True)["AlternateContact"]
+            return {"name": found.get("Name"), "email": found.get("EmailAddress")}
+        except is_boto3_error_code("ResourceNotFoundException"):
+            return None
+    facts["security_contact"] = _optional(facts, "security_contact", contact)
+    facts["identity_center_instances"] = [i["InstanceArn"] for i in paginate(sso_admin, "list_instances", "Instances")]
+    return facts

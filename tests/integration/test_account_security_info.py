@@ -1,0 +1,49 @@
+"""account_security_info against the seeded legacy estate: the "before" of the report."""
+
+POSTURE = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: posture
+      ssoshift.identity_center.account_security_info:
+"""
+
+
+def test_the_legacy_estate_fails_the_checks_it_should_and_nothing_is_written(sandbox, run_playbook):
+    with sandbox.record() as recording:
+        result = run_playbook(POSTURE).task("posture")
+    assert recording.writes == []
+    assert "GenerateCredentialReport" in recording.operations
+    checks = {c["id"]: c for c in result["checks"]}
+    assert result["account_id"] == sandbox.accounts["management"]
+    assert "admin" in checks["no_console_users"]["evidence"]["users"]
+    assert "admin" in checks["no_admin_users"]["evidence"]["users"]
+    assert {"admin", "ci-deployer"} <= {k["user"] for k in checks["no_active_access_keys"]["evidence"]["access_keys"]}
+    assert checks["no_admin_users"]["status"] == "fail"
+    assert checks["root_no_access_keys"]["status"] == "pass"
+    assert checks["identity_center_in_use"]["status"] == "pass"
+    # moto 5.2 has no IAM organizations-features API: the check says so instead of guessing.
+    assert checks["centralized_root_access"]["status"] == "unknown"
+    assert checks["centralized_root_access"]["evidence"] == {"reason": "the endpoint does not implement this read"}
+    assert result["summary"]["unknown"] >= 1
+
+
+def test_a_security_contact_turns_account_1_green(sandbox, run_playbook):
+    sandbox.client("account").put_alternate_contact(
+        AlternateContactType="SECURITY", Name="Sec", Title="CISO", EmailAddress="sec@example.com",
+        PhoneNumber="+1 555 0100", AccountId=sandbox.accounts["dev"])
+    run = run_playbook("""
+    - hosts: localhost
+      gather_facts: false
+      tasks:
+        - ansible.builtin.include_role:
+            name: ssoshift.identity_center.member_account
+          vars:
+            member_account_id: "{{ dev }}"
+        - name: posture
+          ssoshift.identity_center.account_security_info: "{{ member_account_auth }}"
+    """, {"dev": sandbox.accounts["dev"]})
+    result = run.task("posture")
+    assert result["account_id"] == sandbox.accounts["dev"]
+    checks = {c["id"]: c for c in result["checks"]}
+    assert checks["security_contact"]["status"] == "pass" and checks["security_contact"]["security_hub"] == "Account.1"
