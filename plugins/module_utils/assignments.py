@@ -88,6 +88,7 @@ class OrganizationTargets:
         self.accounts = list(organization["accounts"])
         self.references = account_reference_map(self.accounts, self.management_account_id)
         self.names = {a["id"]: a["name"] for a in self.accounts}
+        self.by_id = {a["id"]: a for a in self.accounts}
         self.ous = {ou["path"]: ou for ou in organization["organizational_units"]}
         self.ou_ids = {ou["id"]: ou for ou in organization["organizational_units"]}
         self.parents = {ou["id"]: ou["parent_id"] for ou in organization["organizational_units"]}
@@ -140,8 +141,7 @@ class OrganizationTargets:
         # out unless asked; naming it in `accounts` is an explicit choice and is kept.
         if not targets.get("include_management_account"):
             broad = [a for a in broad if a != self.management_account_id]
-        by_id = {a["id"]: a for a in self.accounts}
-        chosen.extend(a for a in broad if self.active(by_id[a]))
+        chosen.extend(a for a in broad if self.active(self.by_id[a]))
         excluded = set()
         for reference in targets.get("exclude_accounts") or []:
             account_id = self.account_id(reference)
@@ -473,21 +473,3 @@ def _short(assignment, names):
     principal = names["principals"].get((assignment.principal_type, assignment.principal_id),
                                         assignment.principal_id)
     return f"{principal} -> {names['permission_sets'].get(assignment.permission_set_arn, assignment.permission_set_arn)}"
-
-
-class PrincipalNames:
-    """Names of principals met in the current state but not in the desired entries (for reporting)."""
-
-    def __init__(self, identitystore, store_id):
-        self.client = identitystore
-        self.store_id = store_id
-
-    def name(self, principal_type, principal_id):
-        try:
-            if principal_type == "USER":
-                return "user:" + self.client.describe_user(IdentityStoreId=self.store_id, UserId=principal_id,
-                                                           aws_retry=True)["UserName"]
-            return "group:" + self.client.describe_group(IdentityStoreId=self.store_id, GroupId=principal_id,
-                                                         aws_retry=True)["DisplayName"]
-        except is_boto3_error_code("ResourceNotFoundException"):
-            return f"{principal_type.lower()}:{principal_id} (deleted)"

@@ -111,14 +111,29 @@ class IdentityStore:
         """Record an ID the caller already knows, so later look-ups in this run need no call."""
         self._ids[(principal_type, name)] = principal_id
 
-    def user_name(self, user_id):
-        if user_id not in self._names:
+    def _name(self, principal_type, principal_id):
+        """User name or group display name of an ID, cached; None when it no longer exists."""
+        key = (principal_type, principal_id)
+        if key not in self._names:
             try:
-                self._names[user_id] = self.client.describe_user(
-                    IdentityStoreId=self.store_id, UserId=user_id, aws_retry=True)["UserName"]
+                if principal_type == "USER":
+                    self._names[key] = self.client.describe_user(
+                        IdentityStoreId=self.store_id, UserId=principal_id, aws_retry=True)["UserName"]
+                else:
+                    self._names[key] = self.client.describe_group(
+                        IdentityStoreId=self.store_id, GroupId=principal_id, aws_retry=True)["DisplayName"]
             except is_boto3_error_code("ResourceNotFoundException"):
-                self._names[user_id] = None
-        return self._names[user_id]
+                self._names[key] = None
+        return self._names[key]
+
+    def user_name(self, user_id):
+        return self._name("USER", user_id)
+
+    def principal_label(self, principal_type, principal_id):
+        """'user:alice' / 'group:admins' for reports; marks a principal that was deleted."""
+        name = self._name(principal_type, principal_id)
+        kind = principal_type.lower()
+        return f"{kind}:{name}" if name is not None else f"{kind}:{principal_id} (deleted)"
 
     # ------------------------------------------------------------------ users
     def read_user(self, user_name):

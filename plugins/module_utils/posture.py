@@ -178,6 +178,7 @@ def gather(iam, account, sso_admin):
     facts["organizations_features"] = _optional(
         facts, "organizations_features", lambda: iam.list_organizations_features(aws_retry=True)["EnabledFeatures"])
     admin, attached = [], []
+    group_policies_of = {}  # users share groups: read each group's policies once
     for user in paginate(iam, "list_users", "Users"):
         name = user["UserName"]
         policies = [p["PolicyArn"] for p in paginate(iam, "list_attached_user_policies", "AttachedPolicies",
@@ -187,8 +188,10 @@ def gather(iam, account, sso_admin):
             attached.append(name)
         group_policies = []
         for group in paginate(iam, "list_groups_for_user", "Groups", UserName=name):
-            group_policies += [p["PolicyArn"] for p in paginate(iam, "list_attached_group_policies",
-                                                                "AttachedPolicies", GroupName=group["GroupName"])]
+            if group["GroupName"] not in group_policies_of:
+                group_policies_of[group["GroupName"]] = [p["PolicyArn"] for p in paginate(
+                    iam, "list_attached_group_policies", "AttachedPolicies", GroupName=group["GroupName"])]
+            group_policies += group_policies_of[group["GroupName"]]
         if ADMINISTRATOR_ACCESS in policies + group_policies:
             admin.append(name)
     facts["admin_users"], facts["users_with_attached_policies"] = admin, attached

@@ -205,11 +205,10 @@ def reconcile(module):
                                             caller_account == instance.get("OwnerAccountId"))
     to_create, to_delete, unchanged = engine.plan(desired, current, managed, params["state"], params["purge"])
 
-    lookup = engine.PrincipalNames(identitystore, store.store_id)
     for assignment in to_delete:
         key = (assignment.principal_type, assignment.principal_id)
         if key not in names["principals"]:
-            names["principals"][key] = lookup.name(*key)
+            names["principals"][key] = store.principal_label(*key)
 
     results = {"create": [], "delete": []}
     if not module.check_mode:

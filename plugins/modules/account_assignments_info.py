@@ -148,11 +148,10 @@ def read(module):
 
     names = {"accounts": targets.names, "permission_sets": {arn: name for name, arn in by_name.items()},
              "principals": {(t, i): label for t, i, label in principals}}
-    lookup = engine.PrincipalNames(identitystore, store.store_id)
     for assignment in selected:
         key = (assignment.principal_type, assignment.principal_id)
         if key not in names["principals"]:
-            names["principals"][key] = lookup.name(*key)
+            names["principals"][key] = store.principal_label(*key)
     result = [engine.describe(a, names) for a in selected]
     result.sort(key=lambda a: (a["account_name"] or a["account_id"], a["permission_set"], a["principal"]))
     return dict(changed=False, assignments=result, strategy=strategy)

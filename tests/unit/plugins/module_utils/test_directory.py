@@ -144,3 +144,16 @@ def test_purge_members_without_a_member_list_removes_nobody():
     result = IdentityStore(identitystore, STORE).ensure_group("admins", members=None, purge_members=True)
     assert result["changed"] is False and result["members_removed"] == []
     stubber.assert_no_pending_responses()  # a delete_group_membership call would have had no answer
+
+
+def test_principal_labels_are_cached_and_mark_deleted_principals():
+    identitystore, stubber = stubbed_client("identitystore")
+    group_arn = "arn:aws:identitystore::123456789012:identitystore/d-1111111111/group/g-admins-00000000000"
+    stubber.add_response("describe_group", {"IdentityStoreId": STORE, "GroupId": "g-admins", "GroupArn": group_arn,
+                                            "Revision": "1", "DisplayName": "admins"})
+    stubber.add_client_error("describe_user", service_error_code="ResourceNotFoundException", http_status_code=400)
+    store = IdentityStore(identitystore, STORE)
+    assert store.principal_label("GROUP", "g-admins") == "group:admins"
+    assert store.principal_label("GROUP", "g-admins") == "group:admins"  # no second call: the Stubber has none
+    assert store.principal_label("USER", "u-gone") == "user:u-gone (deleted)"
+    stubber.assert_no_pending_responses()
