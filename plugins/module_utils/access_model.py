@@ -11,9 +11,12 @@ returned by `external_members` for the caller to look up in the identity store.
 
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.assignments import is_arn
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.assignments import entry_problems
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import CONTACT_FIELDS
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import CONTACT_TYPES
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import USER_ATTRIBUTES
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import duplicates
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import validate_group
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import validate_contact
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import validate_permission_set
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import validate_user
 
@@ -97,6 +100,57 @@ def model_problems(identity_center, manage_directory=True):
             problems.append(f"identity_center.assignments: must be a list, got {type(assignments).__name__}")
         else:
             problems.extend("identity_center." + p for p in entry_problems(assignments))
+    return problems
+
+
+def contact_problems(contacts):
+    """Problems of the model's alternate_contacts: {billing|operations|security: {name, title, email, phone}}."""
+    if contacts is None:
+        return []
+    if not isinstance(contacts, dict):
+        return [f"alternate_contacts: must be a mapping of contact type to contact, got {type(contacts).__name__}"]
+    problems = _unknown_keys(contacts, set(CONTACT_TYPES), "alternate_contacts")
+    for contact_type in CONTACT_TYPES:
+        contact = contacts.get(contact_type)
+        where = f"alternate_contacts.{contact_type}"
+        if contact is None:
+            continue
+        if not isinstance(contact, dict):
+            problems.append(f"{where}: must be a mapping with {', '.join(CONTACT_FIELDS)}, got '{contact}'")
+            continue
+        problems.extend(_unknown_keys(contact, set(CONTACT_FIELDS), where))
+        problems.extend(validate_contact(contact, where))
+    return problems
+
+
+LEGACY_USER_KEYS = {"name", "account", "replaced_by"}
+
+
+def legacy_user_problems(users, account_ids=None):
+    """Problems of legacy_iam_users: [{name, account}]; with account_ids (names and IDs the
+    organization knows, e.g. from account_reference_map), unknown accounts too."""
+    if users is None:
+        return []
+    if not isinstance(users, list):
+        return [f"legacy_iam_users: must be a list, got {type(users).__name__}"]
+    problems, seen = [], set()
+    for index, user in enumerate(users):
+        where = f"legacy_iam_users[{index}]"
+        if not isinstance(user, dict):
+            problems.append(f"{where}: must be a mapping with name and account, got '{user}'")
+            continue
+        where += f" ({user['name']})" if isinstance(user.get("name"), str) else ""
+        problems.extend(_unknown_keys(user, LEGACY_USER_KEYS, where))
+        name, account = user.get("name"), user.get("account")
+        if not isinstance(name, str) or not name or len(name) > 64:
+            problems.append(f"{where}.name: an IAM user name is 1-64 characters, got '{name}'")
+        if account is None or str(account) == "":
+            problems.append(f"{where}.account: required (account name, ID or 'management'), got nothing")
+        elif account_ids is not None and str(account) not in account_ids:
+            problems.append(f"{where}.account: '{account}' is not an account of the organization")
+        if (name, str(account)) in seen:
+            problems.append(f"{where}: user '{name}' in account '{account}' is listed more than once")
+        seen.add((name, str(account)))
     return problems
 
 

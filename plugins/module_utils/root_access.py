@@ -10,9 +10,16 @@ need root in a member account through short privileged sessions. Root credential
 are never read or stored here.
 """
 
+try:
+    from botocore.exceptions import ClientError
+    from botocore.parsers import ResponseParserError
+except ImportError:
+    ClientError = ResponseParserError = RuntimeError  # AnsibleAWSModule reports missing botocore
+
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import SsoShiftError
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import endpoint_lacks
 
 FEATURES = {
     "RootCredentialsManagement": ("enable_organizations_root_credentials_management",
@@ -32,6 +39,10 @@ _PREREQUISITES = {
 }
 
 
+def is_prerequisite(error):
+    return getattr(error, "response", {}).get("Error", {}).get("Code") in _PREREQUISITES
+
+
 def _explain(error):
     code = error.response.get("Error", {}).get("Code")
     if code in _PREREQUISITES:
@@ -40,9 +51,20 @@ def _explain(error):
 
 
 def ensure_root_access(iam, features, state="present", check_mode=False):
-    """Enable (present) or disable (absent) the given features; returns the result dict."""
+    """Enable (present) or disable (absent) the given features; returns the result dict.
+
+    An endpoint without the IAM organizations-features API (local emulators; AWS has it
+    everywhere) gives supported=false and the reason, so a caller can report it rather than stop.
+    """
     try:
         enabled = set(iam.list_organizations_features(aws_retry=True).get("EnabledFeatures", []))
+    except (ClientError, ResponseParserError) as error:
+        if not endpoint_lacks(error) or is_prerequisite(error):
+            raise _explain(error) or error
+        return {"changed": False, "supported": False, "changes": [], "enabled_features": [],
+                "msg": "the endpoint does not implement iam:ListOrganizationsFeatures; "
+                       "centralized root access was not checked or changed"}
+    try:
         wanted = set(features)
         changes = sorted(wanted - enabled) if state == "present" else sorted(wanted & enabled)
         if not check_mode:
@@ -52,5 +74,5 @@ def ensure_root_access(iam, features, state="present", check_mode=False):
     except is_boto3_error_code(list(_PREREQUISITES)) as error:
         raise _explain(error) from error
     after = enabled | set(changes) if state == "present" else enabled - set(changes)
-    return {"changed": bool(changes), "changes": changes, "enabled_features": sorted(after),
+    return {"changed": bool(changes), "supported": True, "changes": changes, "enabled_features": sorted(after),
             "diff": {"before": {"enabled_features": sorted(enabled)}, "after": {"enabled_features": sorted(after)}}}

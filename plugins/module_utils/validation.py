@@ -207,6 +207,29 @@ def validate_group(spec, field="group"):
     return problems
 
 
+# AWS Account Management: 1-25 characters of digits, spaces and + ( ) -; at least four digits to be a number.
+PHONE = re.compile(r"^\+?[\d\s()-]{1,25}$")
+ACCOUNT_ID = re.compile(r"^\d{12}$")
+CONTACT_FIELDS = ("name", "title", "email", "phone")
+CONTACT_TYPES = ("billing", "operations", "security")
+
+
+def validate_contact(spec, field=None):
+    """Problems of one alternate contact (name, title, email, phone), all four required."""
+    prefix = f"{field}." if field else ""
+    problems = [f"{prefix}{key}: required with state=present" for key in CONTACT_FIELDS if not spec.get(key)]
+    email, phone = spec.get("email"), spec.get("phone")
+    if email and (not isinstance(email, str) or not EMAIL.match(email) or len(email) > 254):
+        problems.append(f"{prefix}email: not an email address, got {_quote(email)}")
+    if phone and (not isinstance(phone, str) or not PHONE.match(phone) or sum(c.isdigit() for c in phone) < 4):
+        problems.append(f"{prefix}phone: not a phone number (digits, +, spaces, dashes, parentheses), "
+                        f"got {_quote(phone)}")
+    for key, limit in (("name", 64), ("title", 50)):
+        if spec.get(key) and len(str(spec[key])) > limit:
+            problems.append(f"{prefix}{key}: too long for AWS (at most {limit} characters), got {_quote(spec[key])}")
+    return problems
+
+
 def duplicates(names):
     seen, repeated = set(), []
     for name in names:

@@ -21,7 +21,17 @@ options:
   identity_center:
     description: The C(identity_center) part of the access model (C(users), C(groups), C(permission_sets), C(assignments)).
     type: dict
-    required: true
+  alternate_contacts:
+    description:
+      - The C(alternate_contacts) part of the access model, C(billing), C(operations) and C(security), each with
+        C(name), C(title), C(email) and C(phone). Emails and phone numbers are checked.
+    type: dict
+  legacy_iam_users:
+    description:
+      - The C(legacy_iam_users) part of the access model, a list of C(name) and C(account) (account name, ID or
+        C(management)). Each account is checked against the organization.
+    type: list
+    elements: raw
   manage_directory:
     description:
       - Whether the collection creates users and groups. Set C(false) when an external identity provider
@@ -63,6 +73,8 @@ summary:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.access_model import assignment_references
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.access_model import contact_problems
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.access_model import legacy_user_problems
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.access_model import model_problems
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.access_model import principals_to_look_up
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import client
@@ -71,15 +83,25 @@ from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules i
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.assignments import OrganizationTargets
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import identity_store_id
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import instance_arn
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.organizations import account_reference_map
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.organizations import describe_organization
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.permission_sets import PermissionSets
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import run
 
 
 def check(module):
-    model = module.params["identity_center"]
+    model = module.params["identity_center"] or {}
     manage_directory = module.params["manage_directory"]
-    problems = model_problems(model, manage_directory)
+    problems = model_problems(module.params["identity_center"], manage_directory)
+    problems.extend(contact_problems(module.params["alternate_contacts"]))
+    legacy_users = module.params["legacy_iam_users"]
+    organization = None
+    if legacy_users:
+        organization = describe_organization(client(module, "organizations"))
+        references = account_reference_map(organization["accounts"], organization["organization"]["management_account_id"])
+        problems.extend(legacy_user_problems(legacy_users, set(references)))
+    else:
+        problems.extend(legacy_user_problems(legacy_users))
     wanted = principals_to_look_up(model, manage_directory)
     if wanted["users"] or wanted["groups"]:
         store = IdentityStore(client(module, "identitystore"), identity_store_id(module))
@@ -99,17 +121,20 @@ def check(module):
                 problems.append(f"{places[0]}: permission set '{name}' is neither in identity_center.permission_sets "
                                 "nor in Identity Center")
     if targets:
-        organization = OrganizationTargets(describe_organization(client(module, "organizations")))
+        organization = OrganizationTargets(organization or describe_organization(client(module, "organizations")))
         for where, target in targets:
             organization.expand(target, where, problems)
-    summary = {key: len(model[key]) if isinstance(model.get(key), list) else 0
+    summary = {key: len(model[key]) if isinstance(model, dict) and isinstance(model.get(key), list) else 0
                for key in ("users", "groups", "permission_sets", "assignments")}
+    summary["legacy_iam_users"] = len(legacy_users) if isinstance(legacy_users, list) else 0
     return problems, summary
 
 
 def main():
     module = AnsibleAWSModule(
-        argument_spec=dict(identity_center=dict(type="dict", required=True),
+        argument_spec=dict(identity_center=dict(type="dict"),
+                           alternate_contacts=dict(type="dict"),
+                           legacy_iam_users=dict(type="list", elements="raw"),
                            manage_directory=dict(type="bool", default=True), **DIRECTORY_OPTIONS),
         supports_check_mode=True,
     )

@@ -11,6 +11,8 @@ description:
   - Sets or removes one alternate contact of an account with the AWS Account Management API.
   - Without I(account_id) it acts on the caller's account. With I(account_id), on that member account, from the
     management account (or the delegated administrator) with trusted access for C(account.amazonaws.com).
+  - With I(account_ids) it sets the same contact on many accounts in one task (one process, no loop); the
+    caller's own account in that list is addressed without C(AccountId), as the Account Management API requires.
   - The email address and phone number are checked before any call; nothing is changed when they are invalid.
   - AWS Security Hub control Account.1 expects a security contact on every account.
 options:
@@ -35,6 +37,13 @@ options:
   account_id:
     description: 12-digit ID of a member account; the caller's own account when unset.
     type: str
+  account_ids:
+    description:
+      - 12-digit IDs of the accounts to set the contact on, in one task. May include the caller's own account.
+      - Mutually exclusive with I(account_id).
+    type: list
+    elements: str
+    version_added: 0.1.0
   state:
     description: Whether the contact is set.
     type: str
@@ -65,6 +74,15 @@ EXAMPLES = r"""
     title: CISO office
     email: security@example.com
     phone: "+44 20 7946 0000"
+
+- name: Operations contact on every account of the organization
+  ssoshift.identity_center.alternate_contact:
+    account_ids: "{{ organization_details.accounts | map(attribute='id') | list }}"
+    contact_type: operations
+    name: Platform on-call
+    title: Operations
+    email: ops@example.com
+    phone: "+44 20 7946 0001"
 """
 
 RETURN = r"""
@@ -72,9 +90,13 @@ contact:
   description: The contact after the change (C(name), C(title), C(email), C(phone), C(contact_type)); empty when absent.
   returned: always
   type: dict
+accounts:
+  description: With I(account_ids), per account whether its contact was (or would be) changed.
+  returned: when account_ids is given
+  type: list
+  elements: dict
+  sample: [{"account_id": "210987654321", "changed": true}]
 """
-
-import re
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
@@ -82,36 +104,23 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import client
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import fail_if_problems
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import run
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import EMAIL
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import ACCOUNT_ID
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import validate_contact
 
-# AWS: 1-25 characters of digits, spaces and + ( ) -; at least a few digits to be a number at all.
-PHONE = re.compile(r"^\+?[\d\s()-]{1,25}$")
-ACCOUNT_ID = re.compile(r"^\d{12}$")
 FIELDS = {"name": "Name", "title": "Title", "email": "EmailAddress", "phone": "PhoneNumber"}
 
 
 def problems_of(params):
-    problems = []
-    if params["account_id"] is not None and not ACCOUNT_ID.match(params["account_id"]):
-        problems.append(f"account_id: must be 12 digits, got '{params['account_id']}'")
+    account_ids = ([params["account_id"]] if params["account_id"] is not None else []) + (params["account_ids"] or [])
+    problems = [f"account_id: must be 12 digits, got '{account_id}'"
+                for account_id in account_ids if not ACCOUNT_ID.match(str(account_id))]
     if params["state"] == "present":
-        problems.extend(f"{field}: required with state=present" for field in FIELDS if not params[field])
-        if params["email"] and (not EMAIL.match(params["email"]) or len(params["email"]) > 254):
-            problems.append(f"email: not an email address, got '{params['email']}'")
-        if params["phone"] and (not PHONE.match(params["phone"]) or sum(c.isdigit() for c in params["phone"]) < 4):
-            problems.append(f"phone: not a phone number (digits, +, spaces, dashes, parentheses), "
-                            f"got '{params['phone']}'")
-        for field in ("name", "title"):
-            if params[field] and len(params[field]) > (64 if field == "name" else 50):
-                problems.append(f"{field}: too long for AWS, got '{params[field]}'")
+        problems.extend(validate_contact(params))
     return problems
 
 
-def ensure(module):
-    params = module.params
-    fail_if_problems(problems_of(params), "invalid alternate contact")
-    account = client(module, "account")
-    target = {"AccountId": params["account_id"]} if params["account_id"] else {}
+def ensure_one(account, params, target, check_mode):
+    """Converge the contact of one account; returns (changed, before, after)."""
     contact_type = params["contact_type"].upper()
     try:
         current = account.get_alternate_contact(AlternateContactType=contact_type, aws_retry=True,
@@ -120,17 +129,40 @@ def ensure(module):
     except is_boto3_error_code("ResourceNotFoundException"):
         before = {}
     if params["state"] == "absent":
-        if before and not module.check_mode:
+        if before and not check_mode:
             account.delete_alternate_contact(AlternateContactType=contact_type, aws_retry=True, **target)
-        return dict(changed=bool(before), contact={}, diff=dict(before=before, after={}))
+        return bool(before), before, {}
     after = {field: params[field] for field in FIELDS}
-    if after == before:
-        return dict(changed=False, contact=dict(after, contact_type=params["contact_type"]))
-    if not module.check_mode:
+    if after != before and not check_mode:
         account.put_alternate_contact(AlternateContactType=contact_type, aws_retry=True, **target,
                                       **{key: params[field] for field, key in FIELDS.items()})
-    return dict(changed=True, contact=dict(after, contact_type=params["contact_type"]),
-                diff=dict(before=before, after=after))
+    return after != before, before, after
+
+
+def ensure(module):
+    params = module.params
+    fail_if_problems(problems_of(params), "invalid alternate contact")
+    account = client(module, "account")
+    contact = {} if params["state"] == "absent" else dict(
+        {field: params[field] for field in FIELDS}, contact_type=params["contact_type"])
+    if params["account_ids"] is None:
+        target = {"AccountId": params["account_id"]} if params["account_id"] else {}
+        changed, before, after = ensure_one(account, params, target, module.check_mode)
+        result = dict(changed=changed, contact=contact)
+        if changed:
+            result["diff"] = dict(before=before, after=after)
+        return result
+    # The Account Management API refuses AccountId for the caller's own account.
+    caller = client(module, "sts").get_caller_identity(aws_retry=True)["Account"]
+    accounts, before_all, after_all = [], {}, {}
+    for account_id in sorted(set(params["account_ids"])):
+        target = {} if account_id == caller else {"AccountId": account_id}
+        changed, before, after = ensure_one(account, params, target, module.check_mode)
+        accounts.append({"account_id": account_id, "changed": changed})
+        if changed:
+            before_all[account_id], after_all[account_id] = before, after
+    return dict(changed=bool(after_all), contact=contact, accounts=accounts,
+                diff=dict(before=before_all, after=after_all))
 
 
 def main():
@@ -142,8 +174,10 @@ def main():
             email=dict(type="str"),
             phone=dict(type="str"),
             account_id=dict(type="str"),
+            account_ids=dict(type="list", elements="str"),
             state=dict(type="str", default="present", choices=["present", "absent"]),
         ),
+        mutually_exclusive=[("account_id", "account_ids")],
         supports_check_mode=True,
     )
     module.exit_json(**run(module, lambda: ensure(module), "Failed to manage the alternate contact"))

@@ -17,6 +17,8 @@ description:
   - Needs AWS Organizations with all features and trusted access for C(iam.amazonaws.com)
     (M(ssoshift.identity_center.organization)); a missing prerequisite fails with what to do.
   - Root credentials are never read, created or stored by this collection.
+  - An endpoint that does not implement these IAM calls (a local emulator) gives C(supported=false) and a
+    warning instead of a failure; AWS itself always has them.
 options:
   features:
     description: The features to manage.
@@ -49,6 +51,10 @@ enabled_features:
   type: list
   elements: str
   sample: ["RootCredentialsManagement", "RootSessions"]
+supported:
+  description: False when the endpoint does not implement the IAM organizations-features API; nothing was done.
+  returned: always
+  type: bool
 changes:
   description: The features enabled (or disabled) by this task, or that would be in check mode.
   returned: always
@@ -72,9 +78,12 @@ def main():
         ),
         supports_check_mode=True,
     )
-    module.exit_json(**run(module, lambda: ensure_root_access(
+    result = run(module, lambda: ensure_root_access(
         client(module, "iam"), module.params["features"], module.params["state"], module.check_mode),
-        "Failed to manage centralized root access"))
+        "Failed to manage centralized root access")
+    if not result["supported"]:
+        module.warn(result["msg"])
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

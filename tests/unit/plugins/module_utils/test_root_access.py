@@ -47,3 +47,20 @@ def test_missing_trusted_access_says_what_to_do():
                              http_status_code=400)
     with pytest.raises(SsoShiftError, match="trusted access for iam.amazonaws.com is not enabled"):
         ensure_root_access(iam, ["RootSessions"])
+
+
+def test_endpoint_without_the_api_is_reported_not_skipped():
+    # Local emulators (moto 5.2) answer 501 for these IAM calls; the result says so.
+    iam, stubber = stubbed_client("iam")
+    stubber.add_client_error("list_organizations_features", service_error_code="NotImplemented",
+                             http_status_code=501)
+    result = ensure_root_access(iam, ["RootSessions"])
+    assert result["supported"] is False and result["changed"] is False
+    assert "does not implement iam:ListOrganizationsFeatures" in result["msg"]
+
+
+def test_access_denied_is_not_mistaken_for_a_missing_api():
+    iam, stubber = stubbed_client("iam")
+    stubber.add_client_error("list_organizations_features", service_error_code="AccessDenied", http_status_code=403)
+    with pytest.raises(Exception, match="AccessDenied"):
+        ensure_root_access(iam, ["RootSessions"])

@@ -1,0 +1,125 @@
+"""The root_account role (the `root` phase) against a private seeded sandbox: posture of every
+account, the three alternate contacts everywhere, centralized root access reported where the
+endpoint lacks it, bad contacts refused before any write, and a second run that changes nothing."""
+
+import json
+import os
+import stat
+
+import pytest
+
+from conftest import Sandbox, _runner, sandbox_tool
+
+ROOT = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - ansible.builtin.include_role:
+        name: ssoshift.identity_center.root_account
+"""
+
+CONTACTS = {
+    "billing": {"name": "Finance team", "title": "Accounts payable", "email": "billing@example.com",
+                "phone": "+44 20 7946 0100"},
+    "operations": {"name": "Platform on-call", "title": "Operations", "email": "ops@example.com",
+                   "phone": "+44 20 7946 0101"},
+    "security": {"name": "Security team", "title": "CISO office", "email": "security@example.com",
+                 "phone": "+44 20 7946 0102"},
+}
+
+
+@pytest.fixture(scope="module")
+def estate(tmp_path_factory):
+    directory = str(tmp_path_factory.mktemp("root-sandbox"))
+    box = Sandbox(sandbox_tool.start(directory), directory)
+    try:
+        yield box, _runner(box, tmp_path_factory.mktemp("root-run"))
+    finally:
+        sandbox_tool.stop(directory)
+
+
+def _vars(out, **extra):
+    return dict({"alternate_contacts": CONTACTS, "root_account_output_dir": str(out)}, **extra)
+
+
+def test_bad_contacts_are_refused_before_any_call_that_writes(estate, tmp_path):
+    box, run = estate
+    contacts = json.loads(json.dumps(CONTACTS))
+    contacts["operations"]["phone"] = "call me"
+    contacts["security"]["email"] = "security-at-example.com"
+    with box.record() as recording:
+        result = run(ROOT, _vars(tmp_path, alternate_contacts=contacts))
+    assert recording.writes == [] and result.stats["failures"] == 1
+    message = result.failures[0][1]
+    assert "alternate_contacts.operations.phone: not a phone number" in message and "'call me'" in message
+    assert "alternate_contacts.security.email: not an email address, got 'security-at-example.com'" in message
+
+
+def test_check_mode_reads_the_posture_and_writes_nothing(estate, tmp_path):
+    box, run = estate
+    with box.record() as recording:
+        result = run(ROOT, _vars(tmp_path / "check"), check=True)
+    assert result.stats["failures"] == 0, result.failures
+    assert recording.writes == []
+    assert "GenerateCredentialReport" in recording.operations
+
+
+def test_root_phase_sets_contacts_everywhere_keeps_the_before_posture_and_is_idempotent(estate, tmp_path):
+    box, run = estate
+    first = run(ROOT, _vars(tmp_path))
+    assert first.stats["failures"] == 0, first.failures
+    assert first.task("Alternate contacts on every account")["changed"] is True
+
+    # Every ACTIVE account holds the three contacts (member accounts read from the management account).
+    account = box.client("account")
+    for name, account_id in box.accounts.items():
+        target = {} if account_id == sandbox_tool.MANAGEMENT_ACCOUNT_ID else {"AccountId": account_id}
+        for contact_type, contact in CONTACTS.items():
+            stored = account.get_alternate_contact(AlternateContactType=contact_type.upper(), **target)["AlternateContact"]
+            assert (stored["Name"], stored["EmailAddress"], stored["PhoneNumber"]) == (
+                contact["name"], contact["email"], contact["phone"]), (name, contact_type)
+
+    # moto has no IAM organizations-features API: the result says so rather than skipping silently.
+    root_access = first.task("Centralized root access for member accounts")
+    assert root_access["supported"] is False and "ListOrganizationsFeatures" in root_access["msg"]
+
+    # The posture before the change, every account, mode 0600, read in each account's own credentials.
+    before_path = tmp_path / "posture-before.json"
+    assert stat.S_IMODE(os.stat(before_path).st_mode) == 0o600
+    before = {entry["account_name"]: entry for entry in json.loads(before_path.read_text())}
+    assert {entry["account_id"] for entry in before.values()} == set(box.accounts.values())
+    checks = {name: {c["id"]: c for c in entry["checks"]} for name, entry in before.items()}
+    assert checks["prod"]["no_active_access_keys"]["status"] == "fail"  # prod-admin's key, seen from prod
+    assert [k["user"] for k in checks["prod"]["no_active_access_keys"]["evidence"]["access_keys"]] == ["prod-admin"]
+    assert checks["dev"]["no_active_access_keys"]["status"] == "pass"
+    assert checks["master"]["root_mfa"]["prowler"] == "iam_root_mfa_enabled"
+    assert checks["master"]["root_mfa"]["security_hub"] == "IAM.9"
+    assert all(c["security_contact"]["status"] == "fail" for c in checks.values())
+    printed = first.task("Show the posture of every account")["results"]
+    assert sorted(item["item"]["account_name"] for item in printed) == sorted(before)
+
+    # Second run: nothing changes, nothing is written, and the "before" file is kept as it was.
+    before_text = before_path.read_text()
+    with box.record() as recording:
+        second = run(ROOT, _vars(tmp_path))
+    assert second.stats["failures"] == 0 and second.stats["changed"] == 0
+    assert recording.writes == []
+    assert before_path.read_text() == before_text
+
+
+def test_findings_fail_the_run_only_when_asked(estate, tmp_path):
+    box, run = estate
+    quiet = run(ROOT, _vars(tmp_path, root_account_accounts=["prod"]))
+    assert quiet.stats["failures"] == 0
+    strict = run(ROOT, _vars(tmp_path, root_account_accounts=["prod", "dev"],
+                              root_account_fail_on=["no_active_access_keys", "root_no_access_keys"]))
+    assert strict.stats["failures"] == 1
+    assert strict.failures[0][1] == "Findings listed in root_account_fail_on: prod: no_active_access_keys"
+
+
+def test_an_unknown_account_is_named(estate, tmp_path):
+    box, run = estate
+    with box.record() as recording:
+        result = run(ROOT, _vars(tmp_path, root_account_accounts=["prod", "qa"]))
+    assert recording.writes == []
+    assert result.failures[0][1] == "root_account_accounts: unknown account(s): 'qa'"
