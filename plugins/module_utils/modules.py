@@ -39,3 +39,10 @@ def run(module, action, failure_message):
         module.fail_json(msg=str(error), problems=error.problems)
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
         module.fail_json_aws(error, msg=failure_message)
+
+
+def warn(module, message):
+    """A warning shown once. amazon.aws 10's AnsibleAWSModule.warn also copies warnings into the
+    result, which ansible-core 2.19 reports as a deprecation on every such task; the wrapped
+    AnsibleModule's warn is the supported path."""
+    getattr(module, "_module", module).warn(message)

@@ -5,7 +5,7 @@
 
 DOCUMENTATION = r"""
 module: iam_user_retirement
-short_description: Audit a legacy IAM user before it is retired in favour of IAM Identity Center
+short_description: Audit, disable or delete a legacy IAM user, with interlocks and a backup
 version_added: 0.1.0
 description:
   - With I(state=audited) (read-only), returns the user's whole footprint and the evidence of its use,
@@ -15,6 +15,21 @@ description:
   - Reports whether any credential was used within I(require_unused_days), and whether the user is the
     identity running the play (retiring it would cut the run off).
   - Reads the endpoint cannot answer are listed in C(unsupported_reads), never skipped silently.
+  - With I(state=disabled), writes the backup, sets every access key C(Inactive), removes the console password
+    and tags the user C(ssoshift:disabled-at) with the time. Nothing is deleted; rollback is reactivation
+    (C(playbooks/restore_iam_user.yml)).
+  - With I(state=absent), writes the backup, then removes everything IAM requires before C(DeleteUser) (console
+    password, access keys, signing certificates, SSH keys, service-specific credentials, MFA devices deactivated
+    and virtual MFA devices deleted, inline and attached policies, permissions boundary, group memberships) and
+    deletes the user.
+  - Interlocks, each of which refuses with the reason and what to do, before any write and before the backup -
+    the user is the identity running the task; a credential was used within I(require_unused_days);
+    I(replacement_access_verified) is not true; I(state=absent) before I(quarantine_days) have passed since
+    C(disabled) (unless I(force)); the backup cannot be written to I(backup_dir).
+  - The backup is one JSON file per user and run, mode 0600, in I(backup_dir) on the host running the module
+    (run it on the controller - the roles delegate to localhost). It holds the whole footprint with policy
+    documents and no secret; its path is returned.
+  - Check mode and diff show exactly what would be removed; check mode writes nothing, not even the backup.
   - Never returns a secret; IAM read APIs do not expose secret keys or passwords.
 options:
   name:
@@ -24,14 +39,38 @@ options:
   state:
     description:
       - C(audited) reads the footprint and changes nothing.
+      - C(disabled) deactivates the user's credentials and keeps everything else.
+      - C(absent) deletes the user and everything attached to it.
     type: str
     default: audited
-    choices: [audited]
+    choices: [audited, disabled, absent]
   require_unused_days:
     description:
-      - A credential used more recently than this many days counts as in use.
+      - A credential used more recently than this many days counts as in use, and blocks C(disabled) and C(absent).
     type: int
     default: 30
+  quarantine_days:
+    description:
+      - Days that must pass between C(disabled) and C(absent).
+    type: int
+    default: 7
+  replacement_access_verified:
+    description:
+      - Confirms that the people who used this user reach the same accounts through IAM Identity Center (the
+        verification phase passed and someone signed in through the access portal with MFA).
+        C(disabled) and C(absent) refuse without it.
+    type: bool
+    default: false
+  force:
+    description:
+      - Allows C(absent) before the quarantine is over or without a prior C(disabled). The other interlocks
+        still apply.
+    type: bool
+    default: false
+  backup_dir:
+    description:
+      - Folder for the backup files (created with mode 0700). Required with I(state=disabled) and I(state=absent).
+    type: path
 author:
   - ssoshift contributors (@ssoshift)
 extends_documentation_fragment:
@@ -50,6 +89,24 @@ EXAMPLES = r"""
 - name: Stop if the user is still in use
   ansible.builtin.assert:
     that: not admin_audit.evidence.used_within_window
+
+- name: Disable it once the Identity Center sign-in is verified (keys inactive, password removed)
+  ssoshift.identity_center.iam_user_retirement:
+    name: admin
+    state: disabled
+    replacement_access_verified: true
+    backup_dir: "{{ playbook_dir }}/out/backups"
+  delegate_to: localhost
+  register: disabled
+
+- name: Delete it on a later run, after the quarantine
+  ssoshift.identity_center.iam_user_retirement:
+    name: admin
+    state: absent
+    quarantine_days: 7
+    replacement_access_verified: true
+    backup_dir: "{{ playbook_dir }}/out/backups"
+  delegate_to: localhost
 """
 
 RETURN = r"""
@@ -141,13 +198,54 @@ is_caller:
   description: Whether the user is the identity running this task.
   returned: when the user exists
   type: bool
+retirement:
+  description: Where the user stands in the staged retirement.
+  returned: when the user exists
+  type: dict
+  contains:
+    disabled_at:
+      description: When this collection disabled the user (its C(ssoshift:disabled-at) tag), or null.
+      type: str
+    quarantine_ends:
+      description: When C(absent) becomes allowed without I(force), or null.
+      type: str
+    next_state:
+      description: C(disabled) (credentials still live), C(wait) (in quarantine) or C(absent) (quarantine over).
+      type: str
+actions:
+  description: What was done (or, in check mode, would be done), one line per IAM call.
+  returned: always
+  type: list
+  elements: str
+  sample: ["remove the console password", "deactivate access key AKIA...", "tag the user ssoshift:disabled-at=..."]
+backup_file:
+  description: Path of the backup written before the change; null when nothing changed or in check mode.
+  returned: always
+  type: str
+unsupported:
+  description: Parts of the footprint the endpoint could not list, so they could not be removed or checked.
+  returned: always
+  type: list
+  elements: str
 """
+
+import datetime
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import client
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import warn
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_footprint import read_footprint
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_footprint import usage_evidence
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import apply_steps
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import backup_document
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import backup_path
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import backup_problem
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import account_of
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import interlocks
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import plan_steps
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import stage_of
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import write_backup
 
 try:
     import botocore
@@ -155,33 +253,108 @@ except ImportError:
     pass  # handled by AnsibleAWSModule
 
 
+def _summary(footprint):
+    """What the diff shows: every part that disabling or deleting touches."""
+    if not footprint:
+        return {}
+    return {
+        "console_password": footprint["login_profile"] is not None,
+        "access_keys": {k["access_key_id"]: k["status"] for k in footprint["access_keys"]},
+        "mfa_devices": [d["serial_number"] for d in footprint["mfa_devices"]],
+        "groups": footprint["groups"],
+        "attached_policies": footprint["attached_policies"],
+        "inline_policies": sorted(footprint["inline_policies"]),
+        "permissions_boundary": footprint["permissions_boundary"],
+        "signing_certificates": [c["certificate_id"] for c in footprint["signing_certificates"]],
+        "ssh_public_keys": [k["ssh_public_key_id"] for k in footprint["ssh_public_keys"]],
+        "service_specific_credentials": [c["service_specific_credential_id"]
+                                         for c in footprint["service_specific_credentials"]],
+        "tags": footprint["tags"],
+    }
+
+
+def _after(footprint, state, now):
+    if state == "absent":
+        return {}
+    summary = _summary(footprint)
+    summary["console_password"] = False
+    summary["access_keys"] = {key: "Inactive" for key in summary["access_keys"]}
+    if summary["tags"].get("ssoshift:disabled-at") is None or any(
+            k["status"] == "Active" for k in footprint["access_keys"]) or footprint["login_profile"] is not None:
+        summary["tags"] = dict(summary["tags"], **{"ssoshift:disabled-at": now.isoformat()})
+    return summary
+
+
+def retire(module, iam):
+    params = module.params
+    name, state = params["name"], params["state"]
+    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    footprint = read_footprint(iam, name)
+    if footprint is None:
+        # Absent already (deleted on an earlier run): nothing to do, nothing to refuse.
+        return dict(changed=False, exists=False, footprint={}, actions=[], backup_file=None, unsupported=[])
+    caller_arn = client(module, "sts").get_caller_identity(aws_retry=True)["Arn"]
+    evidence = usage_evidence(footprint, params["require_unused_days"], now=now)
+    result = dict(changed=False, exists=True, footprint=footprint, evidence=evidence,
+                  is_caller=caller_arn == footprint["arn"],
+                  retirement=stage_of(footprint, params["quarantine_days"], now),
+                  actions=[], backup_file=None, unsupported=footprint["unsupported_reads"])
+    if state == "audited":
+        return result
+
+    steps = plan_steps(footprint, state, now)
+    if not steps:
+        return result
+    reasons = interlocks(footprint, evidence, result["is_caller"], state, params, now)
+    problem = backup_problem(params["backup_dir"])
+    if problem:
+        reasons.append(f"'{name}': {problem}; fix it or choose another backup_dir.")
+    if reasons:
+        module.fail_json(msg=f"Refusing to make IAM user '{name}' {state}; nothing was changed:\n- "
+                         + "\n- ".join(reasons), interlocks=reasons, exists=True, is_caller=result["is_caller"],
+                         evidence=evidence, retirement=result["retirement"])
+    for part in footprint["unsupported_reads"]:
+        warn(module, f"IAM user '{name}': the endpoint does not implement {part}; those credentials could not be "
+                    "listed, so they were neither backed up nor removed")
+    result.update(changed=True, actions=[description for dummy, dummy2, description in steps],
+                  diff=dict(before=_summary(footprint), after=_after(footprint, state, now)))
+    if module.check_mode:
+        return result
+    path = backup_path(params["backup_dir"], account_of(footprint), name, now)
+    result["backup_file"] = write_backup(path, backup_document(footprint, caller_arn, state, steps, now))
+    done = []
+    try:
+        apply_steps(iam, steps, done)
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
+        module.fail_json_aws(error, msg=f"Stopped making IAM user '{name}' {state} at step "
+                             f"'{steps[len(done)][2]}' after {len(done)} of {len(steps)}; the backup is "
+                             f"{result['backup_file']}. Run again to continue from there.",
+                             actions=done, backup_file=result["backup_file"])
+    return result
+
+
 def main():
     module = AnsibleAWSModule(
         argument_spec=dict(
             name=dict(type="str", required=True),
-            state=dict(type="str", default="audited", choices=["audited"]),
+            state=dict(type="str", default="audited", choices=["audited", "disabled", "absent"]),
             require_unused_days=dict(type="int", default=30),
+            quarantine_days=dict(type="int", default=7),
+            replacement_access_verified=dict(type="bool", default=False),
+            force=dict(type="bool", default=False),
+            backup_dir=dict(type="path"),
         ),
         supports_check_mode=True,
     )
-    if module.params["require_unused_days"] < 0:
-        module.fail_json(msg=f"require_unused_days must be 0 or more, got {module.params['require_unused_days']}")
-    iam = client(module, "iam")
+    for option in ("require_unused_days", "quarantine_days"):
+        if module.params[option] < 0:
+            module.fail_json(msg=f"{option} must be 0 or more, got {module.params[option]}")
     try:
-        footprint = read_footprint(iam, module.params["name"])
-        if footprint is None:
-            module.exit_json(changed=False, exists=False, footprint={})
-        caller_arn = client(module, "sts").get_caller_identity(aws_retry=True)["Arn"]
+        result = retire(module, client(module, "iam"))
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
-        module.fail_json_aws(error, msg=f"Failed to read IAM user '{module.params['name']}'")
-
-    module.exit_json(
-        changed=False,
-        exists=True,
-        footprint=footprint,
-        evidence=usage_evidence(footprint, module.params["require_unused_days"]),
-        is_caller=caller_arn == footprint["arn"],
-    )
+        verb = {"audited": "read", "disabled": "disable", "absent": "delete"}[module.params["state"]]
+        module.fail_json_aws(error, msg=f"Failed to {verb} IAM user '{module.params['name']}'")
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

@@ -65,6 +65,7 @@ changes:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import client
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import warn
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import run
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.root_access import ensure_root_access
 
@@ -82,7 +83,7 @@ def main():
         client(module, "iam"), module.params["features"], module.params["state"], module.check_mode),
         "Failed to manage centralized root access")
     if not result["supported"]:
-        module.warn(result["msg"])
+        warn(module, result["msg"])
     module.exit_json(**result)
 
 
