@@ -60,3 +60,30 @@ def test_stop_kills_only_the_recorded_process_and_start_is_repeatable(tmp_path):
     assert sandbox_tool.stop(str(tmp_path)) is True
     assert not sandbox_tool._is_our_server(second["pid"])
     assert sandbox_tool.stop(str(tmp_path)) is False
+
+
+def test_provisioning_status_follows_permission_set_changes(sandbox):
+    # The launcher gives ListAccountsForProvisionedPermissionSet AWS's ProvisioningStatus filter.
+    sso = sandbox.client("sso-admin")
+    instance = sso.list_instances()["Instances"][0]
+    instance_arn, store = instance["InstanceArn"], instance["IdentityStoreId"]
+    arn = sso.create_permission_set(InstanceArn=instance_arn, Name="sandbox-versions")["PermissionSet"][
+        "PermissionSetArn"]
+    group = sandbox.client("identitystore").create_group(IdentityStoreId=store, DisplayName="sandbox-versions")
+    dev = sandbox.accounts["dev"]
+    sso.create_account_assignment(InstanceArn=instance_arn, TargetId=dev, TargetType="AWS_ACCOUNT",
+                                  PermissionSetArn=arn, PrincipalType="GROUP", PrincipalId=group["GroupId"])
+
+    def outdated():
+        return sso.list_accounts_for_provisioned_permission_set(
+            InstanceArn=instance_arn, PermissionSetArn=arn,
+            ProvisioningStatus="LATEST_PERMISSION_SET_NOT_PROVISIONED")["AccountIds"]
+
+    assert outdated() == []
+    sso.update_permission_set(InstanceArn=instance_arn, PermissionSetArn=arn, Description="changed")
+    assert outdated() == [dev]
+    assert sso.list_accounts_for_provisioned_permission_set(
+        InstanceArn=instance_arn, PermissionSetArn=arn, ProvisioningStatus="LATEST_PERMISSION_SET_PROVISIONED"
+    )["AccountIds"] == []
+    sso.provision_permission_set(InstanceArn=instance_arn, PermissionSetArn=arn, TargetType="ALL_PROVISIONED_ACCOUNTS")
+    assert outdated() == []
