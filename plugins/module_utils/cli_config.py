@@ -116,7 +116,7 @@ def parse(text):
     """Chunks of the file in order; ''.join(c.text for c in parse(t)) == t.
 
     A managed chunk is the marker, the header and the section's lines up to its last setting,
-    with the blank lines that follow; comments after that belong to the text that follows.
+    with one blank line after it; comments and further blank lines belong to the text that follows.
     Unmanaged chunks that start with a header carry it in `header` (for conflict checks).
     """
     lines = split_lines(text)
@@ -141,8 +141,8 @@ def parse(text):
             continue
         body = lines[header_index + 1:end]
         last = max((i for i, line in enumerate(body) if _is_key_line(line)), default=-1) + 1
-        while last < len(body) and not body[last].strip():
-            last += 1
+        if last < len(body) and not body[last].strip():
+            last += 1  # the blank line render_section ends with; further blank lines are the file's own
         chunks.append(Chunk("".join(lines[start:header_index + 1] + body[:last]), session=session,
                             key=section_key(header), header=header))
         if last < len(body):

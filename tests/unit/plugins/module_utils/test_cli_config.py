@@ -261,3 +261,12 @@ def test_read_text(tmp_path):
     path.write_bytes(b"[default]\r\n")
     path.chmod(0o640)
     assert cli.read_text(str(path)) == ("[default]\r\n", True, 0o640)
+
+
+def test_extra_blank_lines_after_a_managed_section_are_the_files_own():
+    text, dummy = merged("", [DEV_ADMIN, PROD_READ])
+    text += "\n\n# mine\n[profile mine]\n"
+    new, plan = merged(text, [PROD_READ])
+    assert plan["removed"] == ["profile 'dev-administratoraccess'"]
+    assert new.endswith("output = json\n\n\n\n# mine\n[profile mine]\n")
+    assert merged(new, [PROD_READ])[0] == new
