@@ -88,11 +88,6 @@ options:
     description: Keep a timestamped copy of the previous file when it changes.
     type: bool
     default: false
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
 author:
   - ssoshift contributors (@ssoshift)
 seealso:

@@ -147,8 +147,8 @@ def test_role_writes_a_snippet_per_user_that_botocore_resolves(estate, run_playb
     ]
 
 
-def test_operator_config_keeps_hand_written_text_and_second_run_changes_nothing(estate, run_playbook, paths,
-                                                                                  monkeypatch):
+def test_operator_config_keeps_hand_written_text_and_second_run_changes_nothing(
+        estate, run_playbook, paths, monkeypatch):
     paths["operator"].parent.mkdir(parents=True)
     paths["operator"].write_text(HAND_WRITTEN)
     paths["operator"].chmod(0o644)
