@@ -101,7 +101,8 @@ demo: install
 	trap '$(BIN)/python tools/sandbox.py stop --dir $(DEMO_SANDBOX)' EXIT; \
 	  source $(DEMO_SANDBOX)/sandbox.env; \
 	  timeout 900 $(BIN)/ansible-playbook playbooks/migrate.yml -e @$(ACCESS_MODEL) \
-	    -e ssoshift_output_dir=$(abspath out/demo)
+	    -e ssoshift_output_dir=$(abspath out/demo) \
+	    -e cli_profiles_operator_config_path=$(abspath out/demo)/operator-aws-config
 
 clean:
 	-$(BIN)/python tools/sandbox.py stop --dir $(SANDBOX_DIR)

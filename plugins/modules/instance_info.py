@@ -85,6 +85,10 @@ instance:
       description: The AWS access portal URL people sign in through.
       type: str
       sample: https://d-1234567890.awsapps.com/start
+    region:
+      description: The region the instance was found in, which is the SSO region of AWS CLI profiles.
+      type: str
+      sample: eu-west-1
 instances:
   description: Every instance visible to the caller, in the same form as I(instance) (without selection).
   returned: success
@@ -124,8 +128,8 @@ def main():
     override = module.params["portal_url"]
     module.exit_json(
         changed=False,
-        instance=instance_to_result(selected, override),
-        instances=[instance_to_result(instance) for instance in instances],
+        instance=dict(instance_to_result(selected, override), region=module.region),
+        instances=[dict(instance_to_result(instance), region=module.region) for instance in instances],
     )
 
 

@@ -21,6 +21,7 @@ def test_discovers_the_instance_and_default_portal_url_without_writing(sandbox, 
     assert instance["owner_account_id"] == sandbox.accounts["management"]
     assert instance["status"] == "ACTIVE"
     assert instance["portal_url"] == f"https://{sandbox.state['identity_store_id']}.awsapps.com/start"
+    assert instance["region"] == "us-east-1"  # the sandbox's AWS_REGION: where the instance was found
     assert run.task("discover")["changed"] is False
     assert "ListInstances" in recording.operations
     assert recording.writes == []

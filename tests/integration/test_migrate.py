@@ -18,7 +18,9 @@ def migrate(run_playbook, tmp_path):
     out = tmp_path / "out"
 
     def run(**kwargs):
-        return run_playbook(MIGRATE, extra_vars={"ssoshift_output_dir": str(out)},
+        # The cli phase must never write the real ~/.aws/config.
+        return run_playbook(MIGRATE, extra_vars={"ssoshift_output_dir": str(out),
+                                                 "cli_profiles_operator_config_path": str(out / "operator-aws-config")},
                             args=("-e", f"@{MODEL}"), **kwargs), out
 
     return run
@@ -86,7 +88,8 @@ def test_check_mode_on_a_fresh_legacy_estate_writes_nothing_and_prints_the_plan(
         fresh = Sandbox(state, str(tmp_path / "fresh"))
         with fresh.record() as recording:
             completed = subprocess.run(
-                [ANSIBLE_PLAYBOOK, MIGRATE, "-e", f"@{MODEL}", "-e", f"ssoshift_output_dir={tmp_path}/out", "--check"],
+                [ANSIBLE_PLAYBOOK, MIGRATE, "-e", f"@{MODEL}", "-e", f"ssoshift_output_dir={tmp_path}/out",
+                 "-e", f"cli_profiles_operator_config_path={tmp_path}/out/operator-aws-config", "--check"],
                 capture_output=True, text=True, env=fresh.env(), cwd=str(tmp_path), timeout=600, check=False)
         run = PlaybookRun(completed)
         assert run.returncode == 0, run.failures
