@@ -218,14 +218,14 @@ def test_the_role_changes_nothing_until_verified_and_confirmed_then_stages(estat
     users = [{"name": "ci-deployer", "account": "management"}, {"name": "prod-admin", "account": "prod"}]
     base = {"legacy_iam_users": users, "ssoshift_output_dir": str(tmp_path)}
 
-    for gate in ({}, {"ssoshift_verification_passed": True}, {"confirm_portal_sign_in": True}):
+    for gate in ({}, {"verification_passed": True}, {"confirm_portal_sign_in": True}):
         with box.record() as recording:
             held = run(ROLE, dict(base, **gate))
         assert held.stats["failures"] == 0 and recording.writes == [], gate
         message = held.task("Say why the legacy users are only audited")["msg"]
         assert "nothing is disabled or deleted" in message[0]
 
-    go = dict(base, ssoshift_verification_passed=True, confirm_portal_sign_in=True)
+    go = dict(base, verification_passed=True, confirm_portal_sign_in=True)
     first = run(ROLE, go)
     assert first.stats["failures"] == 0, first.failures
     assert _keys(iam, "ci-deployer") and set(_keys(iam, "ci-deployer").values()) == {"Inactive"}
