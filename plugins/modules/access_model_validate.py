@@ -16,12 +16,23 @@ description:
     user and group named, are looked up in the identity store; permission sets that assignments name outside the
     model are looked up in Identity Center; assignment targets (accounts, OU paths) are checked against the
     organization. All of it read-only.
+  - With I(automation_roles) and I(break_glass), also checks those sections - unsafe OIDC subjects (C(*), C(repo:*),
+    organization-wide wildcards without C(allow_wildcard_subjects)), missing audiences, break-glass principals that
+    are whole accounts or wildcards - and that every account they name is in the organization.
   - Makes no write call; the roles run it before their first change.
 options:
   identity_center:
-    description: The C(identity_center) part of the access model (C(users), C(groups), C(permission_sets), C(assignments)).
+    description:
+      - The C(identity_center) part of the access model (C(users), C(groups), C(permission_sets), C(assignments)).
+      - Not checked when not given.
     type: dict
-    required: true
+  automation_roles:
+    description: The C(automation_roles) part of the access model (docs/automation-roles.md).
+    type: list
+    elements: dict
+  break_glass:
+    description: The C(break_glass) part of the access model (docs/break-glass.md).
+    type: dict
   manage_directory:
     description:
       - Whether the collection creates users and groups. Set C(false) when an external identity provider
@@ -44,6 +55,11 @@ EXAMPLES = r"""
   ssoshift.identity_center.access_model_validate:
     identity_center: "{{ identity_center }}"
     manage_directory: true
+
+- name: Check the CI/CD roles and the break-glass section
+  ssoshift.identity_center.access_model_validate:
+    automation_roles: "{{ automation_roles }}"
+    break_glass: "{{ break_glass }}"
 """
 
 RETURN = r"""
@@ -54,10 +70,11 @@ problems:
   elements: str
   sample: ["identity_center.permission_sets[1] (ReadOnly).session_duration: must be between PT1H and PT12H, got 'PT13H'"]
 summary:
-  description: How many users, groups, permission sets and assignment entries the model declares.
+  description: How many users, groups, permission sets, assignment entries and automation roles the model declares,
+    and whether it has a break-glass section.
   returned: always
   type: dict
-  sample: {"users": 2, "groups": 2, "permission_sets": 3, "assignments": 3}
+  sample: {"users": 2, "groups": 2, "permission_sets": 3, "assignments": 3, "automation_roles": 1, "break_glass": true}
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
@@ -65,21 +82,24 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.access_model import assignment_references
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.access_model import model_problems
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.access_model import principals_to_look_up
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.automation import account_references
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import client
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.directory import IdentityStore
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import DIRECTORY_OPTIONS
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.assignments import OrganizationTargets
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import identity_store_id
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import instance_arn
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.organizations import account_reference_map
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.organizations import describe_organization
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.permission_sets import PermissionSets
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import run
 
 
 def check(module):
-    model = module.params["identity_center"]
+    model = module.params["identity_center"] or {}
     manage_directory = module.params["manage_directory"]
-    problems = model_problems(model, manage_directory)
+    automation_roles, break_glass = module.params["automation_roles"], module.params["break_glass"]
+    problems = model_problems(module.params["identity_center"], manage_directory, automation_roles, break_glass)
     wanted = principals_to_look_up(model, manage_directory)
     if wanted["users"] or wanted["groups"]:
         store = IdentityStore(client(module, "identitystore"), identity_store_id(module))
@@ -98,18 +118,28 @@ def check(module):
             if name not in existing:
                 problems.append(f"{places[0]}: permission set '{name}' is neither in identity_center.permission_sets "
                                 "nor in Identity Center")
-    if targets:
-        organization = OrganizationTargets(describe_organization(client(module, "organizations")))
+    accounts = account_references(automation_roles, break_glass)
+    if targets or accounts:
+        described = describe_organization(client(module, "organizations"))
+        organization = OrganizationTargets(described)
         for where, target in targets:
             organization.expand(target, where, problems)
+        known = account_reference_map(described["accounts"], described["organization"]["management_account_id"])
+        for where, reference in accounts:
+            if reference not in known:
+                problems.append(f"{where}: account '{reference}' is not in the organization (or its name is shared)")
     summary = {key: len(model[key]) if isinstance(model.get(key), list) else 0
                for key in ("users", "groups", "permission_sets", "assignments")}
+    if automation_roles is not None or break_glass is not None:
+        summary.update(automation_roles=len(automation_roles or []), break_glass=bool(break_glass))
     return problems, summary
 
 
 def main():
     module = AnsibleAWSModule(
-        argument_spec=dict(identity_center=dict(type="dict", required=True),
+        argument_spec=dict(identity_center=dict(type="dict"),
+                           automation_roles=dict(type="list", elements="dict"),
+                           break_glass=dict(type="dict"),
                            manage_directory=dict(type="bool", default=True), **DIRECTORY_OPTIONS),
         supports_check_mode=True,
     )
