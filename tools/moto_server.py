@@ -54,7 +54,6 @@ def create_account_assignment(self, instance_arn, target_id, target_type, permis
 SSOAdminBackend.create_account_assignment = create_account_assignment
 
 
-
 def add_client_id_to_open_id_connect_provider(self):
     provider = self.backend.get_open_id_connect_provider(self._get_param("OpenIDConnectProviderArn"))
     client_id = self._get_param("ClientID")
