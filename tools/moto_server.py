@@ -15,11 +15,15 @@ is a documented AWS behaviour (docs/sandbox.md), kept as small as possible:
   ALL_PROVISIONED_ACCOUNTS) and CreateAccountAssignment record the version an account holds.
 - EnableAWSServiceAccess: AWS accepts iam.amazonaws.com (trusted access for centralized root
   access, since November 2024); moto's list of trusted services predates it.
+- AddClientIDToOpenIDConnectProvider / RemoveClientIDFromOpenIDConnectProvider: not in moto;
+  AWS adds an audience once (adding one that is there succeeds) and removes it if present.
 """
 
 import json
 import sys
 
+from moto.core.responses import EmptyResult
+from moto.iam.responses import IamResponse
 from moto.organizations.models import FakeServiceAccess
 from moto.server import main as moto_main
 from moto.ssoadmin.models import SSOAdminBackend
@@ -130,6 +134,26 @@ def list_accounts_by_provisioning_status(self):
 
 
 SSOAdminResponse.list_accounts_for_provisioned_permission_set = list_accounts_by_provisioning_status
+
+
+def add_client_id_to_open_id_connect_provider(self):
+    provider = self.backend.get_open_id_connect_provider(self._get_param("OpenIDConnectProviderArn"))
+    client_id = self._get_param("ClientID")
+    if client_id not in provider.client_id_list:
+        provider.client_id_list.append(client_id)
+    return EmptyResult()
+
+
+def remove_client_id_from_open_id_connect_provider(self):
+    provider = self.backend.get_open_id_connect_provider(self._get_param("OpenIDConnectProviderArn"))
+    client_id = self._get_param("ClientID")
+    if client_id in provider.client_id_list:
+        provider.client_id_list.remove(client_id)
+    return EmptyResult()
+
+
+IamResponse.add_client_id_to_open_id_connect_provider = add_client_id_to_open_id_connect_provider
+IamResponse.remove_client_id_from_open_id_connect_provider = remove_client_id_from_open_id_connect_provider
 
 if __name__ == "__main__":
     sys.exit(moto_main(sys.argv[1:]))

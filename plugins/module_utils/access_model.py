@@ -11,6 +11,8 @@ returned by `external_members` for the caller to look up in the identity store.
 
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.assignments import is_arn
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.assignments import entry_problems
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.automation import automation_problems
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.automation import break_glass_problems
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import CONTACT_FIELDS
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import CONTACT_TYPES
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import USER_ATTRIBUTES
@@ -52,12 +54,18 @@ def _unknown_keys(entry, allowed, where):
             for key in sorted(set(entry) - allowed)]
 
 
-def model_problems(identity_center, manage_directory=True):
-    """Every problem of the users, groups and permission sets of the model, in document order.
+def model_problems(identity_center, manage_directory=True, automation_roles=None, break_glass=None):
+    """Every problem of the users, groups and permission sets of the model, in document order, then
+    those of the `automation_roles` and `break_glass` sections (module_utils/automation.py).
 
     With manage_directory false (an external identity provider owns the directory) users need no
     attributes: they are only looked up.
     """
+    return (_identity_center_problems(identity_center, manage_directory)
+            + automation_problems(automation_roles) + break_glass_problems(break_glass))
+
+
+def _identity_center_problems(identity_center, manage_directory):
     problems = []
     if identity_center is None:
         return problems

@@ -16,10 +16,22 @@ description:
     user and group named, are looked up in the identity store; permission sets that assignments name outside the
     model are looked up in Identity Center; assignment targets (accounts, OU paths) are checked against the
     organization. All of it read-only.
+  - With I(automation_roles) and I(break_glass), also checks those sections - unsafe OIDC subjects (C(*), C(repo:*),
+    organization-wide wildcards without C(allow_wildcard_subjects)), missing audiences, break-glass principals that
+    are whole accounts or wildcards - and that every account they name is in the organization.
   - Makes no write call; the roles run it before their first change.
 options:
   identity_center:
-    description: The C(identity_center) part of the access model (C(users), C(groups), C(permission_sets), C(assignments)).
+    description:
+      - The C(identity_center) part of the access model (C(users), C(groups), C(permission_sets), C(assignments)).
+      - Not checked when not given.
+    type: dict
+  automation_roles:
+    description: The C(automation_roles) part of the access model (docs/automation-roles.md).
+    type: list
+    elements: dict
+  break_glass:
+    description: The C(break_glass) part of the access model (docs/break-glass.md).
     type: dict
   alternate_contacts:
     description:
@@ -54,6 +66,11 @@ EXAMPLES = r"""
   ssoshift.identity_center.access_model_validate:
     identity_center: "{{ identity_center }}"
     manage_directory: true
+
+- name: Check the CI/CD roles and the break-glass section
+  ssoshift.identity_center.access_model_validate:
+    automation_roles: "{{ automation_roles }}"
+    break_glass: "{{ break_glass }}"
 """
 
 RETURN = r"""
@@ -64,10 +81,11 @@ problems:
   elements: str
   sample: ["identity_center.permission_sets[1] (ReadOnly).session_duration: must be between PT1H and PT12H, got 'PT13H'"]
 summary:
-  description: How many users, groups, permission sets and assignment entries the model declares.
+  description: How many users, groups, permission sets, assignment entries and automation roles the model declares,
+    and whether it has a break-glass section.
   returned: always
   type: dict
-  sample: {"users": 2, "groups": 2, "permission_sets": 3, "assignments": 3}
+  sample: {"users": 2, "groups": 2, "permission_sets": 3, "assignments": 3, "automation_roles": 1, "break_glass": true}
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
@@ -77,6 +95,7 @@ from ansible_collections.ssoshift.identity_center.plugins.module_utils.access_mo
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.access_model import legacy_user_problems
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.access_model import model_problems
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.access_model import principals_to_look_up
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.automation import account_references
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import client
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.directory import IdentityStore
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import DIRECTORY_OPTIONS
@@ -92,14 +111,19 @@ from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules i
 def check(module):
     model = module.params["identity_center"] or {}
     manage_directory = module.params["manage_directory"]
-    problems = model_problems(module.params["identity_center"], manage_directory)
+    automation_roles, break_glass = module.params["automation_roles"], module.params["break_glass"]
+    problems = model_problems(module.params["identity_center"], manage_directory, automation_roles, break_glass)
     problems.extend(contact_problems(module.params["alternate_contacts"]))
     legacy_users = module.params["legacy_iam_users"]
+    accounts = account_references(automation_roles, break_glass)
     organization = None
-    if legacy_users:
+    if legacy_users or accounts:
         organization = describe_organization(client(module, "organizations"))
-        references = account_reference_map(organization["accounts"], organization["organization"]["management_account_id"])
-        problems.extend(legacy_user_problems(legacy_users, set(references)))
+        known = account_reference_map(organization["accounts"], organization["organization"]["management_account_id"])
+        problems.extend(legacy_user_problems(legacy_users, set(known)))
+        for where, reference in accounts:
+            if reference not in known:
+                problems.append(f"{where}: account '{reference}' is not in the organization (or its name is shared)")
     else:
         problems.extend(legacy_user_problems(legacy_users))
     wanted = principals_to_look_up(model, manage_directory)
@@ -127,6 +151,8 @@ def check(module):
     summary = {key: len(model[key]) if isinstance(model, dict) and isinstance(model.get(key), list) else 0
                for key in ("users", "groups", "permission_sets", "assignments")}
     summary["legacy_iam_users"] = len(legacy_users) if isinstance(legacy_users, list) else 0
+    if automation_roles is not None or break_glass is not None:
+        summary.update(automation_roles=len(automation_roles or []), break_glass=bool(break_glass))
     return problems, summary
 
 
@@ -135,6 +161,8 @@ def main():
         argument_spec=dict(identity_center=dict(type="dict"),
                            alternate_contacts=dict(type="dict"),
                            legacy_iam_users=dict(type="list", elements="raw"),
+                           automation_roles=dict(type="list", elements="dict"),
+                           break_glass=dict(type="dict"),
                            manage_directory=dict(type="bool", default=True), **DIRECTORY_OPTIONS),
         supports_check_mode=True,
     )
