@@ -119,3 +119,49 @@ def test_a_phase_tag_runs_that_phase_only(sandbox, run_playbook, tmp_path):
     assert run.returncode == 0, run.failures
     assert "CreateUser" in recording.writes and "CreateGroup" in recording.writes
     assert "CreatePermissionSet" not in recording.writes and "CreateAccountAssignment" not in recording.writes
+
+
+def test_confirmed_migration_disables_the_legacy_users_then_deletes_them_after_the_quarantine(tmp_path):
+    """The issue's end state on a private sandbox: verify passes, confirmation given, users disabled;
+    a second run changes nothing; a run after the quarantine deletes them."""
+    import subprocess
+
+    from conftest import ANSIBLE_PLAYBOOK, PlaybookRun, Sandbox, sandbox_tool
+
+    directory = str(tmp_path / "sandbox")
+    box = Sandbox(sandbox_tool.start(directory), directory)
+    out = tmp_path / "out"
+
+    def migrate(*extra):
+        command = [ANSIBLE_PLAYBOOK, MIGRATE, "-e", f"@{MODEL}", "-e", f"ssoshift_output_dir={out}",
+                   "-e", f"cli_profiles_operator_config_path={out}/operator-aws-config",
+                   "-e", "confirm_portal_sign_in=true", *extra]
+        return PlaybookRun(subprocess.run(command, capture_output=True, text=True, env=box.env(), cwd=str(tmp_path),
+                                          timeout=600, check=False))
+
+    try:
+        first = migrate()
+        assert first.returncode == 0, first.failures
+        assert first.task("Show the verification")["msg"][1].startswith("Verification PASSED")
+        iam, prod_iam = box.client("iam"), box.client("iam", account="prod")
+        for client, name in ((iam, "admin"), (iam, "ci-deployer"), (prod_iam, "prod-admin")):
+            keys = client.list_access_keys(UserName=name)["AccessKeyMetadata"]
+            assert keys and {k["Status"] for k in keys} == {"Inactive"}, name
+        assert len(list((out / "backups").glob("*.json"))) == 3
+
+        with box.record() as recording:
+            second = migrate()
+        assert second.returncode == 0 and second.stats["changed"] == 0, second.failures
+        assert recording.writes == []
+
+        third = migrate("-e", "iam_user_retirement_quarantine_days=0", "--tags", "retire")
+        assert third.returncode == 0, third.failures
+        for client, name in ((iam, "admin"), (iam, "ci-deployer"), (prod_iam, "prod-admin")):
+            try:
+                client.get_user(UserName=name)
+                raise AssertionError(f"{name} still exists")
+            except client.exceptions.NoSuchEntityException:
+                pass
+        assert len(list((out / "backups").glob("*.json"))) == 6
+    finally:
+        sandbox_tool.stop(directory)
