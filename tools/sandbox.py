@@ -321,6 +321,10 @@ def write_operations(operations):
 # --------------------------------------------------------------------------- CLI
 
 def main(argv=None):
+    # The sandbox is reached with its own keys; a profile selected for the code under test
+    # (molecule's AWS_PROFILE points at a profile this command is about to make possible) must not apply.
+    for variable in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+        os.environ.pop(variable, None)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("action", choices=["start", "stop", "status"])
     parser.add_argument("--dir", default=os.path.join(os.path.dirname(os.path.dirname(
