@@ -241,6 +241,7 @@ from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retir
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import backup_document
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import backup_path
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import backup_problem
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import DISABLED_TAG
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import account_of
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import interlocks
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import plan_steps
@@ -330,6 +331,13 @@ def retire(module, iam):
                              f"'{steps[len(done)][2]}' after {len(done)} of {len(steps)}; the backup is "
                              f"{result['backup_file']}. Run again to continue from there.",
                              actions=done, backup_file=result["backup_file"])
+    if state == "disabled":
+        # Where the user stands now, so the caller sees the quarantine this run started.
+        disabled = dict(footprint, login_profile=None, tags=dict(footprint["tags"], **{DISABLED_TAG: now.isoformat()}),
+                        access_keys=[dict(k, status="Inactive") for k in footprint["access_keys"]])
+        result["retirement"] = stage_of(disabled, params["quarantine_days"], now)
+    else:
+        result["retirement"] = {"disabled_at": None, "quarantine_ends": None, "next_state": "absent"}
     return result
 
 
