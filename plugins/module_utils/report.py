@@ -226,6 +226,8 @@ def build(data):
                       "title": c["title"], "delta": c["delta"], "prowler": c["prowler"],
                       "security_hub": c["security_hub"]}
                      for a in posture for c in a["checks"] if c["delta"] in ("regressed", "still_failing", "failing")]
+    # The worst first: what regressed, then what still fails, then what fails with no before status.
+    still_failing.sort(key=lambda c: (DELTAS.index(c["delta"]), c["account_name"], c["account_id"], c["id"]))
     org_info = organization.get("organization") or {}
     return {
         "version": REPORT_VERSION,

@@ -110,7 +110,7 @@ def test_posture_pairs_before_and_after_per_account_and_check():
     assert posture["summary"] == {"regressed": 1, "still_failing": 1, "failing": 1, "unknown": 1, "fixed": 1,
                                   "passing": 1}
     assert [(a["account_name"], a["id"]) for a in posture["attention"]] == [
-        ("dev", "root_mfa"), ("management", "password_policy"), ("management", "no_admin_users")]
+        ("management", "password_policy"), ("management", "no_admin_users"), ("dev", "root_mfa")]
 
 
 def test_without_a_before_snapshot_the_report_says_so():
