@@ -250,6 +250,7 @@ def build(data):
             "permission_sets": len(permission_sets),
             "assignments": sum(len(c["principals"]) for c in matrix),
             "users_with_access": len(users),
+            "before_snapshot": before is not None,
             "posture": totals,
             "retired_users": {state: sum(1 for r in retired if r.get("state") == state)
                               for state in RETIREMENT_STATES},

@@ -149,7 +149,8 @@ generated_at:
 summary:
   description:
     - Counts, as in the report's C(summary) - C(accounts), C(permission_sets), C(assignments), C(users_with_access),
-      C(posture) (checks by change), C(retired_users) (by state), C(automation_roles), C(break_glass_roles).
+      C(before_snapshot) (whether there was one), C(posture) (checks by change), C(retired_users) (by state),
+      C(automation_roles), C(break_glass_roles).
   returned: always
   type: dict
   sample: {"accounts": 4, "assignments": 7, "posture": {"fixed": 3, "regressed": 0, "still_failing": 2}}

@@ -149,7 +149,9 @@ def test_three_files_with_mode_0600_and_the_paths_fact(first_report):
     for name in ("report.json", "report.md", "report.html"):
         assert stat.S_IMODE((out / name).stat().st_mode) == 0o600, name
     assert run.task("Write the report")["changed"] is True
-    assert run.task("Show where the report is")["msg"][0].startswith(f"Report: {out}/report.html")
+    shown = run.task("Show where the report is")["msg"]
+    assert shown[0].startswith(f"Report: {out}/report.html")
+    assert shown[2].startswith("Posture: 1 fixed, 1 regressed, ")  # staging's password policy and console user
 
 
 def test_the_matrix_equals_the_assignments_read_back_from_the_api(sandbox, first_report):
@@ -257,6 +259,7 @@ def test_without_a_before_file_the_report_says_so(sandbox, run_playbook, first_r
     assert run.returncode == 0, run.failures
     assert _report(out)["posture"]["before_available"] is False
     assert "No before snapshot" in (out / "report.md").read_text()
+    assert run.task("Show where the report is")["msg"][2].startswith("Posture now (no before snapshot): ")
     assert "<strong>No before snapshot</strong>" in (out / "report.html").read_text()
 
 

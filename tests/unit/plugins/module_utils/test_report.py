@@ -115,7 +115,7 @@ def test_posture_pairs_before_and_after_per_account_and_check():
 
 def test_without_a_before_snapshot_the_report_says_so():
     built = report.build(_data(posture_before=None))
-    assert built["posture"]["before_available"] is False
+    assert built["posture"]["before_available"] is False and built["summary"]["before_snapshot"] is False
     assert all(c["before"] is None for a in built["posture"]["accounts"] for c in a["checks"])
     assert "No before snapshot" in report.to_markdown(built)
     assert "No before snapshot" in report.to_html(built)
