@@ -23,7 +23,7 @@ import tempfile
 REPORT_VERSION = 1
 FILES = (("json", "report.json"), ("markdown", "report.md"), ("html", "report.html"))
 STATUSES = ("pass", "fail", "unknown")
-RETIREMENT_STATES = ("audited", "disabled", "absent")
+RETIREMENT_STATES = ("audited", "disabled", "absent", "refused")
 # The per-check change from the "before" snapshot to now, in the order the report lists them.
 DELTAS = ("regressed", "still_failing", "failing", "unknown", "fixed", "passing")
 DELTA_LABELS = {
@@ -195,8 +195,31 @@ def _posture(before, after, accounts):
     return listed, totals
 
 
-def _sorted(items, *keys):
-    return sorted((dict(item) for item in items or []), key=lambda i: tuple(_text(i.get(k)) for k in keys))
+# What the report keeps of each input: the end state, never a run's own narrative (changed, actions) or
+# anything else a phase may add, so a re-run with nothing to do gives the same report.
+FIELDS = {
+    "retired_users": ("account_id", "account_name", "user_name", "state", "backup_file", "disabled_at", "message"),
+    "automation_roles": ("account_id", "account_name", "role_name", "role_arn", "provider_arn", "subjects"),
+    "break_glass_roles": ("account_id", "account_name", "role_arn", "trusted_principals", "max_session_duration",
+                          "alert_rule"),
+    "cli_profiles": ("user_name", "path", "profiles", "login_command"),
+}
+
+
+def _sorted(field, items, *keys):
+    kept = [{key: item.get(key) for key in FIELDS[field]} for item in items or []]
+    return sorted(kept, key=lambda i: tuple(_text(i.get(k)) for k in keys))
+
+
+def _retired(items, accounts):
+    """Legacy users: the message only for a refusal (its reason); otherwise it narrates the run ("already disabled")."""
+    retired = []
+    for item in _sorted("retired_users", items):
+        item["account_name"] = _name(accounts, item.get("account_id"), item.get("account_name"))
+        if item.get("state") != "refused":
+            item["message"] = None
+        retired.append(item)
+    return sorted(retired, key=lambda i: (_text(i["account_name"]), _text(i["account_id"]), _text(i["user_name"])))
 
 
 def build(data):
@@ -215,12 +238,10 @@ def build(data):
     accounts = _accounts(organization, assignments, list(before or []) + list(after))
     matrix, users, groups = _access(assignments, data.get("groups") or [], accounts)
     posture, totals = _posture(before, after, accounts)
-    retired = [dict(item, account_name=_name(accounts, item.get("account_id"), item.get("account_name")))
-               for item in data.get("retired_users") or []]
-    retired = _sorted(retired, "account_name", "account_id", "user_name")
-    automation = _sorted(data.get("automation_roles"), "account_name", "account_id", "role_arn")
-    break_glass = _sorted(data.get("break_glass_roles"), "account_name", "account_id", "role_arn")
-    cli = _sorted(data.get("cli_profiles"), "user_name", "path")
+    retired = _retired(data.get("retired_users"), accounts)
+    automation = _sorted("automation_roles", data.get("automation_roles"), "account_name", "account_id", "role_arn")
+    break_glass = _sorted("break_glass_roles", data.get("break_glass_roles"), "account_name", "account_id", "role_arn")
+    cli = _sorted("cli_profiles", data.get("cli_profiles"), "user_name", "path")
     permission_sets = sorted({c["permission_set"] for c in matrix})
     still_failing = [{"account_id": a["account_id"], "account_name": a["account_name"], "id": c["id"],
                       "title": c["title"], "delta": c["delta"], "prowler": c["prowler"],
@@ -341,11 +362,14 @@ def to_markdown(report):
                      f"{totals['passing']} passing.")
     retired = summary["retired_users"]
     lines.append(f"- Legacy IAM users: {retired['disabled']} disabled, {retired['absent']} absent (deleted), "
-                 f"{retired['audited']} audited only.")
+                 f"{retired['audited']} audited only, {retired['refused']} refused.")
     lines.append(f"- Automation roles: {summary['automation_roles']}; break-glass roles: {summary['break_glass_roles']}.")
     lines.append(f"- Access portal: {mdlink(center['portal_url'])}")
-    if posture["attention"]:
+    refused = [r for r in report["retired_users"] if r.get("state") == "refused"]
+    if posture["attention"] or refused:
         lines += ["", "What still fails:", ""]
+        lines.extend(f"- {md(_account_label(r))}: retirement of {md(r.get('user_name'))} refused: {md(r.get('message'))}"
+                     for r in refused)
         lines.extend(f"- {md(_account_label(c))}: {md(c['title'] or c['id'])} ({md(c['delta'].replace('_', ' '))}; "
                      f"Prowler {mdcode(_ids(c)[0])}, Security Hub {mdcode(_ids(c)[1])})" for c in posture["attention"])
 
@@ -508,13 +532,17 @@ def to_html(report):
              ("fixed", totals["fixed"]), ("regressed", totals["regressed"]),
              ("still failing", totals["still_failing"] + totals["failing"]), ("unknown", totals["unknown"]),
              ("IAM users disabled", summary["retired_users"]["disabled"]),
-             ("IAM users deleted", summary["retired_users"]["absent"])]
+             ("IAM users deleted", summary["retired_users"]["absent"]),
+             ("IAM users refused", summary["retired_users"]["refused"])]
     parts.append('<h2 id="glance">At a glance</h2><div class="cards">'
                  + "".join(f'<div class="card"><strong>{h(value)}</strong>{h(label)}</div>' for label, value in cards) + "</div>")
     if not posture["before_available"]:
         parts.append("<p><strong>No before snapshot</strong>: the posture shows the status now only.</p>")
-    if posture["attention"]:
+    refused = [r for r in report["retired_users"] if r.get("state") == "refused"]
+    if posture["attention"] or refused:
         parts.append("<p>What still fails:</p><ul>" + "".join(
+            f"<li>{h(_account_label(r))}: retirement of {h(r.get('user_name'))} {_tag('fail', 'refused')} "
+            f"{h(r.get('message'))}</li>" for r in refused) + "".join(
             f"<li>{h(_account_label(c))}: {h(c['title'] or c['id'])} {_tag(c['delta'])} "
             f"<small>Prowler <code>{h(_ids(c)[0])}</code>, Security Hub <code>{h(_ids(c)[1])}</code></small></li>"
             for c in posture["attention"]) + "</ul>")
@@ -625,6 +653,29 @@ def now():
     return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
 
 
+def carry_forward(retired, earlier, exists=os.path.exists):
+    """Keep the backup file and disabled time of a user whose state did not change since the last report.
+
+    The retirement reports a backup file only in the run that made it ("already disabled" has none), yet the
+    backup is what a rollback restores from: the report keeps naming it while the file is still there.
+    """
+    known = {}
+    for item in earlier or []:
+        if isinstance(item, dict):
+            known[(_text(item.get("account_id")), _text(item.get("user_name")))] = item
+    kept = []
+    for item in retired or []:
+        before = known.get((_text(item.get("account_id")), _text(item.get("user_name"))))
+        if isinstance(item, dict) and before and before.get("state") == item.get("state"):
+            item = dict(item)
+            if not item.get("backup_file") and before.get("backup_file") and exists(before["backup_file"]):
+                item["backup_file"] = before["backup_file"]
+            if not item.get("disabled_at") and before.get("disabled_at"):
+                item["disabled_at"] = before["disabled_at"]
+        kept.append(item)
+    return kept
+
+
 def plan(dest, data, mode=0o600, timestamp=None):
     """What to write: {kind: {path, before, after, write, chmod}} and the report.
 
@@ -633,12 +684,14 @@ def plan(dest, data, mode=0o600, timestamp=None):
     """
     paths = {kind: os.path.join(dest, name) for kind, name in FILES}
     current = {kind: _read(path) for kind, path in paths.items()}
-    previous = None
+    previous, earlier = None, {}
     if current["json"]:
         try:
-            previous = json.loads(current["json"]).get("generated_at")
+            earlier = json.loads(current["json"])
+            previous = earlier.get("generated_at")
         except (ValueError, AttributeError):
-            previous = None
+            earlier = {}
+    data = dict(data, retired_users=carry_forward(data.get("retired_users"), earlier.get("retired_users")))
     report = build(dict(data, generated_at=previous))
     rendered = render(report)
     if previous is None or rendered != current:

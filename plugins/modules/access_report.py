@@ -66,8 +66,12 @@ options:
     default: []
   retired_users:
     description:
-      - Legacy IAM users and their retirement, each with C(user_name), C(state) (C(audited), C(disabled) or
-        C(absent)) and optionally C(account_id), C(account_name), C(backup_file), C(disabled_at), C(message).
+      - Legacy IAM users and their retirement, each with C(user_name), C(state) (C(audited), C(disabled), C(absent)
+        or C(refused)) and optionally C(account_id), C(account_name), C(backup_file), C(disabled_at), C(message).
+      - The report keeps the end state only - C(message) for a refusal (its reason), not for what a run did; when a
+        user's state is the same as in the report already in I(dest) and no C(backup_file) is given (a run with
+        nothing to do makes no backup), the earlier backup file stays named while it exists.
+      - Of every input list only the documented fields are kept, so nothing else a phase adds reaches the files.
     type: list
     elements: dict
     default: []

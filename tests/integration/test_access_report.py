@@ -220,7 +220,7 @@ def test_optional_inputs_from_other_phases_are_reported(sandbox, first_report):
     assert report["break_glass_roles"][0]["alert_rule"] == "ssoshift-break-glass-used"
     text = (out / "report.md").read_text()
     assert "[profile dev-admin]\nsso_session = acme" in text and "`aws sso login --sso-session acme`" in text
-    assert report["summary"]["retired_users"] == {"audited": 0, "disabled": 1, "absent": 0}
+    assert report["summary"]["retired_users"] == {"audited": 0, "disabled": 1, "absent": 0, "refused": 0}
 
 
 def test_a_second_run_changes_nothing_and_keeps_the_files(sandbox, run_playbook, first_report):
@@ -267,6 +267,6 @@ def test_bad_input_names_the_field_and_the_value(sandbox, run_playbook, tmp_path
     run = run_playbook(REPORT, {"ssoshift_output_dir": str(tmp_path / "bad"), "access_report_assess_posture": False,
                                 "iam_user_retirement_results": [{"user_name": "admin", "state": "gone"}]})
     assert run.returncode != 0
-    assert ("retired_users[0].state: must be one of audited, disabled, absent, got 'gone'"
+    assert ("retired_users[0].state: must be one of audited, disabled, absent, refused, got 'gone'"
             in run.task("Write the report")["msg"])
     assert not (tmp_path / "bad" / "report.json").exists()

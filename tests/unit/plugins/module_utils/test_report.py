@@ -171,7 +171,7 @@ def test_json_round_trips_and_lists_retired_users_by_account():
     assert json.loads(report.to_json(built)) == built
     assert [(r["account_name"], r["user_name"]) for r in built["retired_users"]] == [("management", "admin"),
                                                                                      ("prod", "prod-admin")]
-    assert built["summary"]["retired_users"] == {"audited": 0, "disabled": 1, "absent": 1}
+    assert built["summary"]["retired_users"] == {"audited": 0, "disabled": 1, "absent": 1, "refused": 0}
     assert "out/backups/prod-admin.json" in report.to_html(built)
 
 
@@ -182,7 +182,7 @@ def test_validation_names_the_field_and_the_value():
         posture_after=[{"account_id": DEV, "checks": [{"id": "root_mfa", "status": "maybe"}]}],
         break_glass_roles=[{"account_id": DEV}]))
     assert "assignments[0].principal_type: must be USER or GROUP, got 'ROLE'" in problems
-    assert "retired_users[0].state: must be one of audited, disabled, absent, got 'deleted'" in problems
+    assert "retired_users[0].state: must be one of audited, disabled, absent, refused, got 'deleted'" in problems
     assert "retired_users[1]: must be a dict, got 'admin'" in problems
     assert "posture_after[0].checks[0] (root_mfa).status: must be one of pass, fail, unknown, got 'maybe'" in problems
     assert any(p.startswith("break_glass_roles[0]: 'role_arn' is required") for p in problems)
@@ -209,3 +209,45 @@ def test_plan_keeps_the_timestamp_when_only_the_timestamp_would_change(tmp_path)
 
     changed, newer = report.plan(dest, _data(assignments=ASSIGNMENTS[:2]), timestamp="2027-01-01T00:00:00+00:00")
     assert all(entry["write"] for entry in changed.values()) and newer["generated_at"] == "2027-01-01T00:00:00+00:00"
+
+
+def test_only_the_end_state_of_other_phases_is_kept():
+    retired = [{"account_id": PROD, "user_name": "prod-admin", "state": "disabled", "changed": True,
+                "actions": ["deactivate access key AKIAEXAMPLE"], "backup_file": "b.json",
+                "message": "prod-admin@prod: disabled (3 change(s); backup b.json)"},
+               {"account_id": MGMT, "user_name": "admin", "state": "refused",
+                "message": "admin@management: credentials used 2 days ago"}]
+    roles = [{"account_id": DEV, "role_arn": "arn:aws:iam::210987654321:role/deploy", "session_token": "secret"}]
+    built = report.build(_data(retired_users=retired, automation_roles=roles))
+    assert built["retired_users"] == [
+        {"account_id": MGMT, "account_name": "management", "user_name": "admin", "state": "refused",
+         "backup_file": None, "disabled_at": None, "message": "admin@management: credentials used 2 days ago"},
+        {"account_id": PROD, "account_name": "prod", "user_name": "prod-admin", "state": "disabled",
+         "backup_file": "b.json", "disabled_at": None, "message": None}]
+    assert "secret" not in report.to_json(built) and "AKIAEXAMPLE" not in report.to_json(built)
+    assert built["summary"]["retired_users"]["refused"] == 1
+    # A refusal is something that still fails.
+    assert "retirement of admin refused: admin@management: credentials used 2 days ago" in report.to_markdown(built)
+    assert "retirement of admin <span class=\"tag fail\">refused</span>" in report.to_html(built)
+
+
+def test_a_rerun_that_did_nothing_keeps_the_backup_file_and_the_report(tmp_path):
+    backup = tmp_path / "backups" / "prod-admin.json"
+    backup.parent.mkdir()
+    backup.write_text("{}")
+    dest = str(tmp_path / "out")
+    first = [{"account_id": PROD, "user_name": "prod-admin", "state": "disabled", "backup_file": str(backup),
+              "disabled_at": "2026-11-26T10:00:00Z", "message": "prod-admin@prod: disabled (3 change(s))"}]
+    files, dummy = report.plan(dest, _data(retired_users=first))
+    report.write(dest, files)
+    # The next run: nothing to do, so no backup and another message.
+    again = [{"account_id": PROD, "user_name": "prod-admin", "state": "disabled", "backup_file": None,
+              "disabled_at": None, "message": "prod-admin@prod: already disabled"}]
+    files, built = report.plan(dest, _data(retired_users=again))
+    assert not any(entry["write"] for entry in files.values())
+    assert built["retired_users"][0]["backup_file"] == str(backup)
+    # A backup that is gone is not named any more; a new state is a new report.
+    backup.unlink()
+    assert report.plan(dest, _data(retired_users=again))[1]["retired_users"][0]["backup_file"] is None
+    deleted = [dict(again[0], state="absent")]
+    assert report.plan(dest, _data(retired_users=deleted))[1]["retired_users"][0]["backup_file"] is None
