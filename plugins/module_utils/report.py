@@ -202,8 +202,17 @@ FIELDS = {
     "automation_roles": ("account_id", "account_name", "role_name", "role_arn", "provider_arn", "subjects"),
     "break_glass_roles": ("account_id", "account_name", "role_arn", "trusted_principals", "max_session_duration",
                           "alert_rule"),
-    "cli_profiles": ("user_name", "path", "profiles", "login_command"),
+    "cli_profiles": ("user_name", "path", "profiles", "content", "login_command"),
 }
+
+
+def _snippet(profile):
+    """(profile names, config text) of a CLI snippet; `profiles` given as text is the config itself."""
+    profiles, content = profile.get("profiles"), profile.get("content")
+    if isinstance(profiles, str):
+        return [], content or profiles
+    names = [_text(p.get("name") if isinstance(p, dict) else p) for p in profiles or []]
+    return names, content or ""
 
 
 def _sorted(field, items, *keys):
@@ -320,13 +329,6 @@ def _md_table(header, rows):
     return lines
 
 
-def _plain(value):
-    """A value that is not text (a list, a dict) as compact, stable JSON."""
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, sort_keys=True, ensure_ascii=False)
-
-
 def _account_label(item):
     name, account_id = _text(item.get("account_name")), _text(item.get("account_id"))
     return f"{name} ({account_id})" if name else account_id
@@ -434,10 +436,13 @@ def to_markdown(report):
         lines.append("")
         if profile.get("path"):
             lines += [f"File: {mdcode(profile['path'])}", ""]
-        # Inside a fenced block nothing is markup; a longer fence than any backtick run keeps it closed.
-        snippet = _plain(profile.get("profiles") or "")
-        fence = "`" * max(3, _longest_backticks(snippet) + 1)
-        lines += [fence + "ini", snippet.rstrip("\n"), fence, ""]
+        names, snippet = _snippet(profile)
+        if names:
+            lines += ["Profiles: " + ", ".join(mdcode(n) for n in names), ""]
+        if snippet:
+            # Inside a fenced block nothing is markup; a longer fence than any backtick run keeps it closed.
+            fence = "`" * max(3, _longest_backticks(snippet) + 1)
+            lines += [fence + "ini", snippet.rstrip("\n"), fence, ""]
         if profile.get("login_command"):
             lines += [f"Sign in: {mdcode(profile['login_command'])}", ""]
     if not report["cli_profiles"]:
@@ -615,7 +620,11 @@ def to_html(report):
         parts.append(f"<h3>{h(profile.get('user_name'))}</h3>")
         if profile.get("path"):
             parts.append(f"<p>File: <code>{h(profile['path'])}</code></p>")
-        parts.append(f"<pre><code>{h(_plain(profile.get('profiles') or ''))}</code></pre>")
+        names, snippet = _snippet(profile)
+        if names:
+            parts.append("<p>Profiles: " + ", ".join(f"<code>{h(n)}</code>" for n in names) + "</p>")
+        if snippet:
+            parts.append(f"<pre><code>{h(snippet)}</code></pre>")
         if profile.get("login_command"):
             parts.append(f"<p>Sign in: <code>{h(profile['login_command'])}</code></p>")
     if not report["cli_profiles"]:

@@ -89,8 +89,8 @@ options:
     default: []
   cli_profiles:
     description:
-      - CLI profile snippets, each with C(user_name) and optionally C(path), C(profiles) (the snippet text, or data
-        shown as JSON) and C(login_command).
+      - CLI profile snippets, each with C(user_name) and optionally C(path), C(profiles) (profile names, or the
+        config text itself), C(content) (the config text) and C(login_command).
     type: list
     elements: dict
     default: []

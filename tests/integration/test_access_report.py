@@ -80,9 +80,8 @@ def _inputs(sandbox, out):
              "trusted_principals": ["arn:aws:iam::123456789012:user/break-glass-1"], "max_session_duration": 3600,
              "alert_rule": "ssoshift-break-glass-used"}],
         "cli_profiles_snippets": [
-            {"user_name": "rep-ann", "path": f"{out}/cli/rep-ann.config",
-             "profiles": "[profile dev-admin]\nsso_session = acme\nsso_account_id = 210987654321\n",
-             "login_command": "aws sso login --sso-session acme"}],
+            {"user_name": "rep-ann", "path": f"{out}/cli/rep-ann.config", "profiles": ["dev-admin"],
+             "login_command": "aws sso login --profile dev-admin"}],
     }
 
 
@@ -130,6 +129,8 @@ def estate(sandbox, run_playbook_module, tmp_path_factory):
     iam.update_account_password_policy(MinimumPasswordLength=14)  # fixes IAM.15 in staging
     iam.create_user(UserName="rep-console")  # a console user appears in staging: a regression
     iam.create_login_profile(UserName="rep-console", Password="Not-A-Real-Secret-1!")
+    (out / "cli").mkdir()  # as the cli phase writes it
+    (out / "cli" / "rep-ann.config").write_text("[profile dev-admin]\nsso_session = acme\nsso_account_id = 210987654321\n")
     return out
 
 
@@ -219,7 +220,10 @@ def test_optional_inputs_from_other_phases_are_reported(sandbox, first_report):
         ("prod-admin", "disabled", f"{out}/backups/prod-admin.json")]
     assert report["break_glass_roles"][0]["alert_rule"] == "ssoshift-break-glass-used"
     text = (out / "report.md").read_text()
-    assert "[profile dev-admin]\nsso_session = acme" in text and "`aws sso login --sso-session acme`" in text
+    # The snippet is read from the file the cli phase wrote.
+    assert "Profiles: `dev-admin`" in text and "[profile dev-admin]\nsso_session = acme" in text
+    assert "`aws sso login --profile dev-admin`" in text
+    assert "<pre><code>[profile dev-admin]\nsso_session = acme" in (out / "report.html").read_text()
     assert report["summary"]["retired_users"] == {"audited": 0, "disabled": 1, "absent": 0, "refused": 0}
 
 

@@ -163,6 +163,17 @@ def test_html_is_self_contained():
     assert "[profile dev]\nsso_session = acme" in page and "aws sso login --sso-session acme" in page
 
 
+def test_cli_profiles_as_names_with_the_config_read_from_the_file():
+    built = report.build(_data(cli_profiles=[{"user_name": "bob", "path": "out/cli/bob.config",
+                                              "profiles": ["dev-DeveloperAccess", "prod-ReadOnlyAccess"],
+                                              "content": "[sso-session acme]\nsso_region = eu-west-1\n",
+                                              "login_command": "aws sso login --profile dev-DeveloperAccess"}]))
+    text = report.to_markdown(built)
+    assert "Profiles: `dev-DeveloperAccess`, `prod-ReadOnlyAccess`" in text
+    assert "```ini\n[sso-session acme]\nsso_region = eu-west-1\n```" in text
+    assert "<code>prod-ReadOnlyAccess</code>" in report.to_html(built)
+
+
 def test_json_round_trips_and_lists_retired_users_by_account():
     retired = [{"account_id": PROD, "account_name": "prod", "user_name": "prod-admin", "state": "disabled",
                 "backup_file": "out/backups/prod-admin.json", "disabled_at": "2026-11-26T10:00:00Z", "message": ""},
