@@ -32,6 +32,7 @@ from moto.ssoadmin.responses import SSOAdminResponse
 if "iam.amazonaws.com" not in FakeServiceAccess.TRUSTED_SERVICES:
     FakeServiceAccess.TRUSTED_SERVICES.append("iam.amazonaws.com")
 
+
 def list_accounts_for_provisioned_permission_set(self, instance_arn, permission_set_arn):
     # moto records provisioning to its caller's account only; AWS provisions to each target.
     accounts = {account for arn, account in getattr(self, "ssoshift_provisioned", {}) if arn == permission_set_arn}

@@ -283,11 +283,20 @@ def start_recording(endpoint):
     _moto_api(endpoint, "start-recording")
 
 
-def stop_recording(endpoint):
-    """Stop recording and return the AWS operation names received, in order."""
+def stop_recording(endpoint, entries=False):
+    """Stop recording and return the AWS operation names received, in order (the raw requests with entries=True)."""
     _moto_api(endpoint, "stop-recording")
-    return [operation_of(json.loads(line)) for line in _moto_api(endpoint, "download-recording").splitlines()
-            if line.strip()]
+    recorded = [json.loads(line) for line in _moto_api(endpoint, "download-recording").splitlines() if line.strip()]
+    return recorded if entries else [operation_of(entry) for entry in recorded]
+
+
+def iam_action_of(entry):
+    """The IAM action a recorded request needs: the SigV4 signing name (sso, identitystore, iam, ...) and the
+    operation, e.g. "sso:CreateAccountAssignment"."""
+    headers = {k.lower(): v for k, v in entry.get("headers", {}).items()}
+    scope = headers.get("authorization", "").split("Credential=", 1)[-1].split(",", 1)[0].split("/")
+    service = scope[3] if len(scope) > 3 else "unknown"
+    return f"{service}:{operation_of(entry)}"
 
 
 def operation_of(entry):

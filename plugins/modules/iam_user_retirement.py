@@ -316,7 +316,7 @@ def retire(module, iam):
                          evidence=evidence, retirement=result["retirement"])
     for part in footprint["unsupported_reads"]:
         warn(module, f"IAM user '{name}': the endpoint does not implement {part}; those credentials could not be "
-                    "listed, so they were neither backed up nor removed")
+             "listed, so they were neither backed up nor removed")
     result.update(changed=True, actions=[description for dummy, dummy2, description in steps],
                   diff=dict(before=_summary(footprint), after=_after(footprint, state, now)))
     if module.check_mode:

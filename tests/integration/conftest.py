@@ -66,7 +66,13 @@ class Recording:
         return self
 
     def __exit__(self, *exc):
-        self.operations = sandbox_tool.stop_recording(self.endpoint)
+        self.entries = sandbox_tool.stop_recording(self.endpoint, entries=True)
+        self.operations = [sandbox_tool.operation_of(entry) for entry in self.entries]
+
+    @property
+    def actions(self):
+        """The IAM actions the recorded requests needed ("sso:ListInstances", ...)."""
+        return sorted({sandbox_tool.iam_action_of(entry) for entry in self.entries})
 
     @property
     def writes(self):

@@ -112,7 +112,7 @@ def test_findings_fail_the_run_only_when_asked(estate, tmp_path):
     quiet = run(ROOT, _vars(tmp_path, root_account_accounts=["prod"]))
     assert quiet.stats["failures"] == 0
     strict = run(ROOT, _vars(tmp_path, root_account_accounts=["prod", "dev"],
-                              root_account_fail_on=["no_active_access_keys", "root_no_access_keys"]))
+                             root_account_fail_on=["no_active_access_keys", "root_no_access_keys"]))
     assert strict.stats["failures"] == 1
     assert strict.failures[0][1] == "Findings listed in root_account_fail_on: prod: no_active_access_keys"
 
