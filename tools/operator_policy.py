@@ -6,14 +6,22 @@ quarantine, a rollback with playbooks/restore_iam_user.yml and playbooks/audit.y
 signed with the management account's keys becomes an action of the operator's policy; requests
 signed with assumed-role keys run inside member accounts as OrganizationAccountAccessRole and are
 listed apart. Writes docs/operator-policy.json (usage: python tools/operator_policy.py).
+
+The sandbox exercises the main path only (moto completes assignments at once, nothing needs an
+update, centralized root access is missing), so the recording is joined with every AWS call
+the collection's own code can make (its sources, read with botocore's service models) and with
+the calls amazon.aws.iam_role makes when a role needs an update.
 """
 
 import glob
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
+
+import botocore.session
 
 import sandbox as sandbox_tool
 
@@ -22,6 +30,35 @@ PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
 OUTPUT = os.path.join(REPO, "docs", "operator-policy.json")
 # Always needed, whatever the recording shows: reaching member accounts.
 ASSUME_MEMBER_ROLE = "arn:aws:iam::*:role/OrganizationAccountAccessRole"
+# Services this collection's code calls, by botocore name, and the IAM prefix of their actions.
+SERVICES = {"sso-admin": "sso", "identitystore": "identitystore", "organizations": "organizations", "iam": "iam",
+            "sts": "sts", "account": "account"}
+# amazon.aws.iam_role and cloudwatchevent_rule (automation and break-glass roles) when they update.
+AMAZON_AWS_UPDATES = ["iam:UpdateAssumeRolePolicy", "iam:UpdateRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy",
+                      "iam:GetRolePolicy", "iam:DetachRolePolicy", "iam:PutRolePermissionsBoundary",
+                      "iam:DeleteRolePermissionsBoundary", "iam:TagRole", "iam:UntagRole", "iam:ListRoleTags",
+                      "events:PutRule", "events:PutTargets", "events:DescribeRule", "events:ListTargetsByRule"]
+
+
+# Method names shared by two services where the code calls only the other one (identitystore's groups
+# and update_user, sso-admin's permission-set tags).
+NOT_CALLED = {"iam:CreateGroup", "iam:DeleteGroup", "iam:UpdateGroup", "iam:ListGroups", "iam:UpdateUser",
+              "organizations:TagResource", "organizations:UntagResource"}
+
+
+def actions_in_sources():
+    """Every operation of SERVICES whose client method name appears in plugins/ (calls and paginator names)."""
+    text = "\n".join(open(path).read() for path in glob.glob(os.path.join(REPO, "plugins", "**", "*.py"), recursive=True))
+    words = set(re.findall(r"\b[a-z][a-z0-9_]+\b", text))
+    session = botocore.session.get_session()
+    found = set()
+    for service, prefix in SERVICES.items():
+        model = session.get_service_model(service)
+        for operation in model.operation_names:
+            method = botocore.xform_name(operation)
+            if method in words and "_" in method:
+                found.add(f"{prefix}:{operation}")
+    return found - NOT_CALLED
 
 
 def run(box_env, *args):
@@ -46,7 +83,7 @@ def main():
         run(env, "playbooks/migrate.yml", *common, "-e", "confirm_portal_sign_in=true")
         run(env, "playbooks/migrate.yml", *common, "-e", "confirm_portal_sign_in=true",
             "-e", "iam_user_retirement_quarantine_days=0", "--tags", "retire")
-        backup = sorted(glob.glob(f"{work}/out/backups/*-admin-*.json"))[-1]
+        backup = sorted(glob.glob(f"{work}/out/backups/{sandbox_tool.MANAGEMENT_ACCOUNT_ID}-admin-*.json"))[-1]
         run(env, "playbooks/restore_iam_user.yml", "-e", f"backup_file={backup}")
         entries = sandbox_tool.stop_recording(endpoint, entries=True)
     finally:
@@ -56,8 +93,11 @@ def main():
         headers = {k.lower(): v for k, v in entry.get("headers", {}).items()}
         return headers.get("authorization", "").split("Credential=", 1)[-1].split("/", 1)[0]
 
-    management = sorted({sandbox_tool.iam_action_of(e) for e in entries if key_of(e) == "testing"})
-    members = sorted({sandbox_tool.iam_action_of(e) for e in entries if key_of(e) != "testing"})
+    recorded = {sandbox_tool.iam_action_of(e) for e in entries if key_of(e) == "testing"}
+    in_code = actions_in_sources()
+    management = sorted(recorded | in_code | set(AMAZON_AWS_UPDATES))
+    members = sorted({sandbox_tool.iam_action_of(e) for e in entries if key_of(e) != "testing"} | {
+        a for a in in_code | set(AMAZON_AWS_UPDATES) if a.startswith(("iam:", "sts:", "events:", "account:"))})
     policy = {
         "Version": "2012-10-17",
         "Statement": [
@@ -74,7 +114,8 @@ def main():
         json.dump({"Version": "2012-10-17", "Statement": [{"Sid": "MigrationInMemberAccounts", "Effect": "Allow",
                                                           "Action": members, "Resource": "*"}]}, handle, indent=2)
         handle.write("\n")
-    print(f"{len(management)} management-account actions, {len(members)} member-account actions -> {OUTPUT}")
+    print(f"{len(management)} management-account actions ({len(recorded)} recorded in the sandbox, "
+          f"{len(in_code - recorded)} more from the sources), {len(members)} member-account actions -> {OUTPUT}")
 
 
 if __name__ == "__main__":

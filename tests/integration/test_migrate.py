@@ -140,8 +140,15 @@ def test_confirmed_migration_disables_the_legacy_users_then_deletes_them_after_t
                                           timeout=600, check=False))
 
     try:
-        first = migrate()
+        with box.record() as recording:
+            first = migrate()
         assert first.returncode == 0, first.failures
+        # docs/operator-policy.json (tools/operator_policy.py) grants every call the operator's own keys made.
+        policy = json.loads(open(os.path.join(REPO, "docs", "operator-policy.json")).read())
+        granted = set(policy["Statement"][0]["Action"]) | {"sts:AssumeRole"}
+        made = {sandbox_tool.iam_action_of(entry) for entry in recording.entries
+                if "Credential=testing/" in json.dumps(entry.get("headers", {}))}
+        assert made and made <= granted, sorted(made - granted)
         assert first.task("Show the verification")["msg"][1].startswith("Verification PASSED")
         iam, prod_iam = box.client("iam"), box.client("iam", account="prod")
         for client, name in ((iam, "admin"), (iam, "ci-deployer"), (prod_iam, "prod-admin")):
