@@ -100,9 +100,13 @@ demo: install
 	$(BIN)/python tools/sandbox.py start --dir $(DEMO_SANDBOX)
 	trap '$(BIN)/python tools/sandbox.py stop --dir $(DEMO_SANDBOX)' EXIT; \
 	  source $(DEMO_SANDBOX)/sandbox.env; \
-	  timeout 900 $(BIN)/ansible-playbook playbooks/migrate.yml -e @$(ACCESS_MODEL) \
-	    -e ssoshift_output_dir=$(abspath out/demo) \
-	    -e cli_profiles_operator_config_path=$(abspath out/demo)/operator-aws-config
+	  demo_vars=(-e @$(ACCESS_MODEL) -e ssoshift_output_dir=$(abspath out/demo) \
+	    -e cli_profiles_operator_config_path=$(abspath out/demo)/operator-aws-config -e confirm_portal_sign_in=true); \
+	  echo "== 1/2 the whole migration (the operator's portal sign-in confirmed: legacy users are disabled)"; \
+	  timeout 900 $(BIN)/ansible-playbook playbooks/migrate.yml "$${demo_vars[@]}"; \
+	  echo "== 2/2 a later run once the quarantine is over (quarantine_days=0 here): legacy users are deleted"; \
+	  timeout 900 $(BIN)/ansible-playbook playbooks/migrate.yml "$${demo_vars[@]}" \
+	    -e iam_user_retirement_quarantine_days=0 --tags retire,report
 
 clean:
 	-$(BIN)/python tools/sandbox.py stop --dir $(SANDBOX_DIR)
