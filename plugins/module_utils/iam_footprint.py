@@ -126,7 +126,7 @@ def usage_evidence(footprint, require_unused_days, now=None):
         moment = datetime.datetime.fromisoformat(when)
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=datetime.timezone.utc)
-        age_days = (now - moment).total_seconds() / 86400
+        age_days = max((now - moment).total_seconds() / 86400, 0.0)  # a clock a little behind AWS's is not the future
         if last_used is None or moment > last_used[1]:
             last_used = (what, moment)
         if age_days < require_unused_days:

@@ -289,13 +289,14 @@ def _after(footprint, state, now):
 def retire(module, iam):
     params = module.params
     name, state = params["name"], params["state"]
-    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    clock = datetime.datetime.now(datetime.timezone.utc)
+    now = clock.replace(microsecond=0)  # the disabled-at tag and backup names carry whole seconds
     footprint = read_footprint(iam, name)
     if footprint is None:
         # Absent already (deleted on an earlier run): nothing to do, nothing to refuse.
         return dict(changed=False, exists=False, footprint={}, actions=[], backup_file=None, unsupported=[])
     caller_arn = client(module, "sts").get_caller_identity(aws_retry=True)["Arn"]
-    evidence = usage_evidence(footprint, params["require_unused_days"], now=now)
+    evidence = usage_evidence(footprint, params["require_unused_days"], now=clock)
     result = dict(changed=False, exists=True, footprint=footprint, evidence=evidence,
                   is_caller=caller_arn == footprint["arn"],
                   retirement=stage_of(footprint, params["quarantine_days"], now),

@@ -29,6 +29,9 @@ class Sandbox:
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         env.update(sandbox_tool.env_for(self.endpoint))
         env.update({
+            # A HOME of the sandbox's own: nothing a playbook writes under ~ (~/.aws/config above all, which
+            # ansible-test refuses to run beside) reaches the developer's or the CI machine's home.
+            "HOME": os.path.join(self.directory, "home"),
             "ANSIBLE_COLLECTIONS_PATH": COLLECTIONS,
             "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json",
             "ANSIBLE_LOCALHOST_WARNING": "false",
