@@ -94,4 +94,3 @@ def test_builder_introspection_finds_the_installed_collection_requirements(tmp_p
     assert "boto3>=1.35.68  # from collection ssoshift.identity_center" in found["python"]
     assert "botocore>=1.35.68  # from collection ssoshift.identity_center" in found["python"]
     assert "python3 [platform:rpm]  # from collection ssoshift.identity_center" in found["system"]
-
