@@ -92,6 +92,17 @@ def sandbox(tmp_path_factory):
         sandbox_tool.stop(directory)
 
 
+def private_estate(tmp_path_factory, name):
+    """(sandbox, run_playbook) on a freshly seeded sandbox of its own, for tests that change the estate
+    (retire users, set contacts) and must not disturb the worker's shared one. Use with `yield from`."""
+    directory = str(tmp_path_factory.mktemp(f"{name}-sandbox"))
+    box = Sandbox(sandbox_tool.start(directory), directory)
+    try:
+        yield box, _runner(box, tmp_path_factory.mktemp(f"{name}-run"))
+    finally:
+        sandbox_tool.stop(directory)
+
+
 class PlaybookRun:
     def __init__(self, completed):
         self.returncode = completed.returncode

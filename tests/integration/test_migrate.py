@@ -26,7 +26,7 @@ def migrate(run_playbook, tmp_path):
     return run
 
 
-def test_migrate_reads_the_instance_and_audits_every_legacy_user(sandbox, migrate):
+def test_migrate_converges_audits_every_legacy_user_and_a_second_run_changes_nothing(sandbox, migrate):
     run, out = migrate()
     assert run.returncode == 0, run.failures
     assert run.task("Say where the results are")["msg"][0] == (
@@ -60,11 +60,10 @@ def test_migrate_reads_the_instance_and_audits_every_legacy_user(sandbox, migrat
     assert shown and set(shown) <= {'"VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"', "null"}
     assert not re.search(r'"sts_creds"', run.stdout)
 
-
-def test_second_run_changes_nothing_and_check_mode_writes_nothing(sandbox, migrate):
-    migrate()
-    second, dummy = migrate()
+    with sandbox.record() as recording:
+        second, dummy = migrate()
     assert second.returncode == 0 and second.stats["changed"] == 0
+    assert recording.writes == []
     with sandbox.record() as recording:
         checked, dummy = migrate(check=True)
     assert checked.returncode == 0, checked.failures

@@ -9,7 +9,7 @@ import stat
 import boto3
 import pytest
 
-from conftest import Sandbox, _runner, sandbox_tool
+from conftest import private_estate, sandbox_tool
 
 RETIRE = """
 - hosts: localhost
@@ -31,12 +31,7 @@ RESTORE = """
 
 @pytest.fixture(scope="module")
 def estate(tmp_path_factory):
-    directory = str(tmp_path_factory.mktemp("retire-sandbox"))
-    box = Sandbox(sandbox_tool.start(directory), directory)
-    try:
-        yield box, _runner(box, tmp_path_factory.mktemp("retire-run"))
-    finally:
-        sandbox_tool.stop(directory)
+    yield from private_estate(tmp_path_factory, "retire")
 
 
 def _args(user, state, backup_dir, **extra):

@@ -8,7 +8,7 @@ import stat
 
 import pytest
 
-from conftest import Sandbox, _runner, sandbox_tool
+from conftest import private_estate, sandbox_tool
 
 ROOT = """
 - hosts: localhost
@@ -30,12 +30,7 @@ CONTACTS = {
 
 @pytest.fixture(scope="module")
 def estate(tmp_path_factory):
-    directory = str(tmp_path_factory.mktemp("root-sandbox"))
-    box = Sandbox(sandbox_tool.start(directory), directory)
-    try:
-        yield box, _runner(box, tmp_path_factory.mktemp("root-run"))
-    finally:
-        sandbox_tool.stop(directory)
+    yield from private_estate(tmp_path_factory, "root")
 
 
 def _vars(out, **extra):
