@@ -17,6 +17,7 @@ import re
 import tempfile
 
 DISABLED_TAG = "ssoshift:disabled-at"
+RESTORED_TAG = "ssoshift:restored-from"
 BACKUP_FORMAT = 1
 
 
@@ -25,11 +26,29 @@ def _moment(value):
     return moment.replace(tzinfo=datetime.timezone.utc) if moment.tzinfo is None else moment
 
 
+# Credentials a disabled user must not keep active: (footprint key, ID field, update call, ID parameter, label).
+DEACTIVATABLE = (
+    ("access_keys", "access_key_id", "update_access_key", "AccessKeyId", "access key"),
+    ("ssh_public_keys", "ssh_public_key_id", "update_ssh_public_key", "SSHPublicKeyId", "SSH public key"),
+    ("signing_certificates", "certificate_id", "update_signing_certificate", "CertificateId", "signing certificate"),
+    ("service_specific_credentials", "service_specific_credential_id", "update_service_specific_credential",
+     "ServiceSpecificCredentialId", "service-specific credential"),
+)
+
+
+def _active_credentials(footprint):
+    """(kind, credential) for every credential still Active."""
+    for kind in DEACTIVATABLE:
+        for credential in footprint.get(kind[0]) or []:
+            if credential.get("status") == "Active":
+                yield kind, credential
+
+
 def stage_of(footprint, quarantine_days, now):
     """Where the user stands: {disabled_at, quarantine_ends, next_state} with next_state one of
     disabled (still has live credentials), absent (disabled and quarantine over), wait."""
     disabled_at = footprint["tags"].get(DISABLED_TAG)
-    live = footprint["login_profile"] is not None or any(k["status"] == "Active" for k in footprint["access_keys"])
+    live = footprint["login_profile"] is not None or any(True for dummy in _active_credentials(footprint))
     if not disabled_at or live:
         return {"disabled_at": disabled_at, "quarantine_ends": None, "next_state": "disabled"}
     try:
@@ -68,6 +87,16 @@ def interlocks(footprint, evidence, is_caller, state, params, now):
     return reasons
 
 
+def disabled_footprint(footprint, now):
+    """The footprint as state=disabled leaves it (for the diff and the stage after the change)."""
+    after = dict(footprint, login_profile=None)
+    for key, dummy, dummy2, dummy3, dummy4 in DEACTIVATABLE:
+        after[key] = [dict(credential, status="Inactive") for credential in footprint.get(key) or []]
+    if plan_steps(footprint, "disabled", now):
+        after["tags"] = dict(footprint["tags"], **{DISABLED_TAG: now.isoformat()})
+    return after
+
+
 def plan_steps(footprint, state, now):
     """The IAM calls that take the user to `state`, as (operation, kwargs, description). Pure."""
     user = footprint["user_name"]
@@ -75,11 +104,11 @@ def plan_steps(footprint, state, now):
     if footprint["login_profile"] is not None:
         steps.append(("delete_login_profile", {"UserName": user}, "remove the console password"))
     if state == "disabled":
-        for key in footprint["access_keys"]:
-            if key["status"] == "Active":
-                steps.append(("update_access_key", {"UserName": user, "AccessKeyId": key["access_key_id"],
-                                                    "Status": "Inactive"},
-                              f"deactivate access key {key['access_key_id']}"))
+        # Every credential that signs in or calls AWS: access keys, CodeCommit SSH keys, X.509 signing
+        # certificates and service-specific credentials (Git over HTTPS, Keyspaces, Bedrock API keys).
+        for (dummy, field, call, parameter, label), credential in _active_credentials(footprint):
+            steps.append((call, {"UserName": user, parameter: credential[field], "Status": "Inactive"},
+                          f"deactivate {label} {credential[field]}"))
         if steps or DISABLED_TAG not in footprint["tags"]:
             steps.append(("tag_user", {"UserName": user, "Tags": [{"Key": DISABLED_TAG, "Value": now.isoformat()}]},
                           f"tag the user {DISABLED_TAG}={now.isoformat()}"))
@@ -184,6 +213,12 @@ def backup_document(footprint, caller_arn, state, steps, now):
     }
 
 
+def same_user(saved, current):
+    """Whether today's user of that name is the backup's (or was recreated from it)."""
+    return (not saved.get("user_id") or current["user_id"] == saved["user_id"]
+            or current["tags"].get(RESTORED_TAG) == saved["user_id"])
+
+
 def lost_credentials(saved, current=None):
     """What the backup cannot bring back (secrets are never stored), with the steps to issue new ones."""
     user = saved["user_name"]
@@ -232,20 +267,22 @@ def restore_steps(saved, current):
     tags = {k: v for k, v in saved["tags"].items() if k != DISABLED_TAG}
     if current is None:
         create = {"UserName": user, "Path": saved.get("path") or "/"}
-        if tags:
-            create["Tags"] = [{"Key": k, "Value": v} for k, v in sorted(tags.items())]
+        # The new user gets a new ID; the tag tells a later restore that it is this backup's user.
+        create_tags = dict(tags, **{RESTORED_TAG: saved["user_id"]}) if saved.get("user_id") else tags
+        if create_tags:
+            create["Tags"] = [{"Key": k, "Value": v} for k, v in sorted(create_tags.items())]
         if saved.get("permissions_boundary"):
             create["PermissionsBoundary"] = saved["permissions_boundary"]
         steps.append(("create_user", create, f"create user {user} (path {create['Path']})"))
         current = {"groups": [], "attached_policies": [], "inline_policies": {}, "access_keys": [], "tags": tags,
                    "permissions_boundary": saved.get("permissions_boundary")}
     else:
-        saved_active = {k["access_key_id"] for k in saved["access_keys"] if k["status"] == "Active"}
-        for key in current["access_keys"]:
-            if key["access_key_id"] in saved_active and key["status"] != "Active":
-                steps.append(("update_access_key", {"UserName": user, "AccessKeyId": key["access_key_id"],
-                                                    "Status": "Active"},
-                              f"reactivate access key {key['access_key_id']}"))
+        saved_active = {(kind[0], credential[kind[1]]) for kind, credential in _active_credentials(saved)}
+        for key, field, call, parameter, label in DEACTIVATABLE:
+            for credential in current.get(key) or []:
+                if (key, credential[field]) in saved_active and credential["status"] != "Active":
+                    steps.append((call, {"UserName": user, parameter: credential[field], "Status": "Active"},
+                                  f"reactivate {label} {credential[field]}"))
         if DISABLED_TAG in current["tags"]:
             steps.append(("untag_user", {"UserName": user, "TagKeys": [DISABLED_TAG]}, f"remove tag {DISABLED_TAG}"))
         missing_tags = {k: v for k, v in tags.items() if current["tags"].get(k) != v}

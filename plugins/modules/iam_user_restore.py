@@ -14,7 +14,8 @@ description:
   - Secrets cannot come back, because the backup never holds one. The console password, deleted access keys, MFA
     devices, signing certificates, SSH keys and service-specific credentials are listed in C(lost_credentials)
     with the command that issues a new one.
-  - Refuses a backup from another account than the caller's, so a rollback cannot land in the wrong account.
+  - Refuses a backup from another account than the caller's, so a rollback cannot land in the wrong account, and a
+    user of the same name that is not the backup's user (another user ID, not recreated from this backup).
   - Idempotent; check mode and diff show the calls that would be made.
 options:
   backup_file:
@@ -72,6 +73,7 @@ from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retir
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import apply_steps
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import lost_credentials
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import restore_steps
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import same_user
 
 try:
     import botocore
@@ -100,6 +102,10 @@ def restore(module):
                          f"{backup['account_id']} (playbooks/restore_iam_user.yml assumes the role there).")
     iam = client(module, "iam")
     current = read_footprint(iam, saved["user_name"])
+    if current is not None and not same_user(saved, current):
+        module.fail_json(msg=f"IAM user '{saved['user_name']}' exists but is not the user of this backup (ID "
+                         f"{current['user_id']}, the backup's is {saved['user_id']}); nothing was changed. Its "
+                         "policies and groups are not granted to a different user of the same name.")
     steps = restore_steps(saved, current)
     result = dict(changed=bool(steps), user_name=saved["user_name"], recreated=current is None,
                   actions=[description for dummy, dummy2, description in steps],

@@ -15,8 +15,9 @@ description:
   - Reports whether any credential was used within I(require_unused_days), and whether the user is the
     identity running the play (retiring it would cut the run off).
   - Reads the endpoint cannot answer are listed in C(unsupported_reads), never skipped silently.
-  - With I(state=disabled), writes the backup, sets every access key C(Inactive), removes the console password
-    and tags the user C(ssoshift:disabled-at) with the time. Nothing is deleted; rollback is reactivation
+  - With I(state=disabled), writes the backup, removes the console password, sets every access key, SSH public
+    key, signing certificate and service-specific credential C(Inactive), and tags the user C(ssoshift:disabled-at)
+    with the time. Nothing is deleted; rollback is reactivation
     (C(playbooks/restore_iam_user.yml)).
   - With I(state=absent), writes the backup, then removes everything IAM requires before C(DeleteUser) (console
     password, access keys, signing certificates, SSH keys, service-specific credentials, MFA devices deactivated
@@ -241,7 +242,7 @@ from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retir
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import backup_document
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import backup_path
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import backup_problem
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import DISABLED_TAG
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import disabled_footprint
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import account_of
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import interlocks
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import plan_steps
@@ -266,24 +267,12 @@ def _summary(footprint):
         "attached_policies": footprint["attached_policies"],
         "inline_policies": sorted(footprint["inline_policies"]),
         "permissions_boundary": footprint["permissions_boundary"],
-        "signing_certificates": [c["certificate_id"] for c in footprint["signing_certificates"]],
-        "ssh_public_keys": [k["ssh_public_key_id"] for k in footprint["ssh_public_keys"]],
-        "service_specific_credentials": [c["service_specific_credential_id"]
-                                         for c in footprint["service_specific_credentials"]],
+        "signing_certificates": {c["certificate_id"]: c["status"] for c in footprint["signing_certificates"]},
+        "ssh_public_keys": {k["ssh_public_key_id"]: k["status"] for k in footprint["ssh_public_keys"]},
+        "service_specific_credentials": {c["service_specific_credential_id"]: c["status"]
+                                         for c in footprint["service_specific_credentials"]},
         "tags": footprint["tags"],
     }
-
-
-def _after(footprint, state, now):
-    if state == "absent":
-        return {}
-    summary = _summary(footprint)
-    summary["console_password"] = False
-    summary["access_keys"] = {key: "Inactive" for key in summary["access_keys"]}
-    if summary["tags"].get("ssoshift:disabled-at") is None or any(
-            k["status"] == "Active" for k in footprint["access_keys"]) or footprint["login_profile"] is not None:
-        summary["tags"] = dict(summary["tags"], **{"ssoshift:disabled-at": now.isoformat()})
-    return summary
 
 
 def retire(module, iam):
@@ -319,7 +308,8 @@ def retire(module, iam):
         warn(module, f"IAM user '{name}': the endpoint does not implement {part}; those credentials could not be "
              "listed, so they were neither backed up nor removed")
     result.update(changed=True, actions=[description for dummy, dummy2, description in steps],
-                  diff=dict(before=_summary(footprint), after=_after(footprint, state, now)))
+                  diff=dict(before=_summary(footprint),
+                            after={} if state == "absent" else _summary(disabled_footprint(footprint, now))))
     if module.check_mode:
         return result
     path = backup_path(params["backup_dir"], account_of(footprint), name, now)
@@ -334,9 +324,7 @@ def retire(module, iam):
                              actions=done, backup_file=result["backup_file"])
     if state == "disabled":
         # Where the user stands now, so the caller sees the quarantine this run started.
-        disabled = dict(footprint, login_profile=None, tags=dict(footprint["tags"], **{DISABLED_TAG: now.isoformat()}),
-                        access_keys=[dict(k, status="Inactive") for k in footprint["access_keys"]])
-        result["retirement"] = stage_of(disabled, params["quarantine_days"], now)
+        result["retirement"] = stage_of(disabled_footprint(footprint, now), params["quarantine_days"], now)
     else:
         result["retirement"] = {"disabled_at": None, "quarantine_ends": None, "next_state": "absent"}
     return result

@@ -9,7 +9,7 @@ import stat
 import boto3
 import pytest
 
-from conftest import private_estate, sandbox_tool
+from conftest import private_estate
 
 RETIRE = """
 - hosts: localhost
@@ -132,7 +132,8 @@ def test_absent_leaves_no_trace_and_restore_recreates_the_user(estate, tmp_path)
     assert restored["recreated"] is True
     user = iam.get_user(UserName="admin")["User"]
     assert user["Path"] == before["path"]
-    assert {t["Key"]: t["Value"] for t in iam.list_user_tags(UserName="admin")["Tags"]} == before["tags"]
+    assert {t["Key"]: t["Value"] for t in iam.list_user_tags(UserName="admin")["Tags"]} == dict(
+        before["tags"], **{"ssoshift:restored-from": before["user_id"]})
     assert [p["PolicyArn"] for p in iam.list_attached_user_policies(UserName="admin")["AttachedPolicies"]] == \
         before["attached_policies"]
     assert iam.list_user_policies(UserName="admin")["PolicyNames"] == list(before["inline_policies"])
@@ -152,6 +153,19 @@ def test_restore_refuses_a_backup_of_another_account(estate, tmp_path):
         result = run(RESTORE, {"backup_file": str(backup)}).task("restore")
     assert result["failed"] is True and recording.writes == []
     assert "the backup is of account 999999999999" in result["msg"]
+
+
+def test_restore_refuses_another_user_of_the_same_name(estate, tmp_path):
+    box, run = estate
+    iam = box.client("iam")
+    iam.create_user(UserName="ret-namesake")
+    gone = run(RETIRE, {"args": _args("ret-namesake", "absent", tmp_path, force=True)}).task("retire")
+    assert gone["changed"] is True
+    iam.create_user(UserName="ret-namesake")  # someone else, later, with the same name
+    with box.record() as recording:
+        result = run(RESTORE, {"backup_file": gone["backup_file"]}).task("restore")
+    assert result["failed"] is True and recording.writes == []
+    assert "is not the user of this backup" in result["msg"]
 
 
 def _used_key(box, iam, name):

@@ -45,13 +45,27 @@ NO_USE = {"used_within_window": []}
 
 def test_disable_deactivates_only_and_tags_the_time():
     steps = plan_steps(footprint(), "disabled", NOW)
-    assert [s[0] for s in steps] == ["delete_login_profile", "update_access_key", "tag_user"]
+    assert [s[0] for s in steps] == ["delete_login_profile", "update_access_key", "update_ssh_public_key",
+                                     "update_signing_certificate", "update_service_specific_credential", "tag_user"]
     assert steps[1][1] == {"UserName": "admin", "AccessKeyId": "AKIA1", "Status": "Inactive"}
-    assert steps[2][1]["Tags"] == [{"Key": DISABLED_TAG, "Value": NOW.isoformat()}]
+    assert steps[2][1] == {"UserName": "admin", "SSHPublicKeyId": "APKA1", "Status": "Inactive"}
+    assert steps[4][1] == {"UserName": "admin", "ServiceSpecificCredentialId": "ACCA1", "Status": "Inactive"}
+    assert steps[-1][1]["Tags"] == [{"Key": DISABLED_TAG, "Value": NOW.isoformat()}]
+
+
+def test_an_active_git_credential_keeps_a_disabled_user_live():
+    inactive = [{"access_key_id": "AKIA1", "status": "Inactive"}]
+    disabled = footprint(login_profile=None, access_keys=inactive, ssh_public_keys=[], signing_certificates=[],
+                         tags={DISABLED_TAG: "2026-01-01T00:00:00+00:00"})
+    assert stage_of(disabled, 7, NOW)["next_state"] == "disabled"  # the Git credential still works
+    assert [s[0] for s in plan_steps(disabled, "disabled", NOW)] == ["update_service_specific_credential", "tag_user"]
+    disabled["service_specific_credentials"] = [dict(disabled["service_specific_credentials"][0], status="Inactive")]
+    assert stage_of(disabled, 7, NOW)["next_state"] == "absent"
 
 
 def test_a_disabled_user_needs_nothing_more():
     done = footprint(login_profile=None, access_keys=[{"access_key_id": "AKIA1", "status": "Inactive"}],
+                     ssh_public_keys=[], signing_certificates=[], service_specific_credentials=[],
                      tags={DISABLED_TAG: NOW.isoformat()})
     assert plan_steps(done, "disabled", NOW) == []
 
@@ -69,7 +83,8 @@ def test_absent_removes_everything_iam_requires_in_order_and_the_virtual_mfa_dev
 def test_quarantine_stages():
     live = footprint()
     assert stage_of(live, 7, NOW)["next_state"] == "disabled"
-    disabled = footprint(login_profile=None, access_keys=[],
+    disabled = footprint(login_profile=None, access_keys=[], ssh_public_keys=[], signing_certificates=[],
+                         service_specific_credentials=[],
                          tags={DISABLED_TAG: (NOW - datetime.timedelta(days=3)).isoformat()})
     stage = stage_of(disabled, 7, NOW)
     assert stage["next_state"] == "wait" and stage["quarantine_ends"] == (NOW + datetime.timedelta(days=4)).isoformat()
@@ -98,9 +113,12 @@ def test_restore_of_a_disabled_user_reactivates_what_was_active():
     saved = footprint()
     current = footprint(login_profile=None, access_keys=[{"access_key_id": "AKIA1", "status": "Inactive"},
                                                          {"access_key_id": "AKIA2", "status": "Inactive"}],
+                        ssh_public_keys=[{"ssh_public_key_id": "APKA1", "status": "Inactive"}],
                         tags={"owner": "ops", DISABLED_TAG: NOW.isoformat()})
     steps = restore_steps(saved, current)
-    assert [(s[0], s[1].get("AccessKeyId")) for s in steps] == [("update_access_key", "AKIA1"), ("untag_user", None)]
+    assert [s[0] for s in steps] == ["update_access_key", "update_ssh_public_key", "untag_user"]
+    assert steps[0][1]["AccessKeyId"] == "AKIA1" and steps[1][1] == {"UserName": "admin", "SSHPublicKeyId": "APKA1",
+                                                                     "Status": "Active"}
     assert [entry["what"] for entry in lost_credentials(saved, current)] == ["console password"]
 
 
