@@ -17,6 +17,7 @@ from ansible_collections.ssoshift.identity_center.plugins.module_utils.validatio
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import CONTACT_TYPES
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import USER_ATTRIBUTES
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import duplicates
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import unknown_keys
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import validate_group
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import validate_contact
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import validate_permission_set
@@ -49,11 +50,6 @@ def _label(section, index, entry, key):
     return f"identity_center.{section}[{index}]" + (f" ({value})" if isinstance(value, str) else "")
 
 
-def _unknown_keys(entry, allowed, where):
-    return [f"{where}: unknown option '{key}' (expected one of {', '.join(sorted(allowed))})"
-            for key in sorted(set(entry) - allowed)]
-
-
 def model_problems(identity_center, manage_directory=True, automation_roles=None, break_glass=None):
     """Every problem of the users, groups and permission sets of the model, in document order, then
     those of the `automation_roles` and `break_glass` sections (module_utils/automation.py).
@@ -71,12 +67,12 @@ def _identity_center_problems(identity_center, manage_directory):
         return problems
     if not isinstance(identity_center, dict):
         return [f"identity_center: must be a mapping, got {type(identity_center).__name__}"]
-    problems.extend(_unknown_keys(identity_center, SECTION_KEYS, "identity_center"))
+    problems.extend(unknown_keys(identity_center, SECTION_KEYS, "identity_center"))
 
     users = _entries(identity_center.get("users"), "users", problems)
     for index, user in users:
         where = _label("users", index, user, "user_name")
-        problems.extend(_unknown_keys(user, USER_KEYS, where))
+        problems.extend(unknown_keys(user, USER_KEYS, where))
         problems.extend(validate_user(user, where))
         for required in ("given_name", "family_name", "email") if manage_directory else ():
             if not user.get(required):
@@ -87,7 +83,7 @@ def _identity_center_problems(identity_center, manage_directory):
     groups = _entries(identity_center.get("groups"), "groups", problems)
     for index, group in groups:
         where = _label("groups", index, group, "name")
-        problems.extend(_unknown_keys(group, GROUP_KEYS, where))
+        problems.extend(unknown_keys(group, GROUP_KEYS, where))
         problems.extend(validate_group(group, where))
         for name in duplicates(group.get("members") or []):
             problems.append(f"{where}.members: '{name}' is listed more than once")
@@ -97,7 +93,7 @@ def _identity_center_problems(identity_center, manage_directory):
     permission_sets = _entries(identity_center.get("permission_sets"), "permission_sets", problems)
     for index, permission_set in permission_sets:
         where = _label("permission_sets", index, permission_set, "name")
-        problems.extend(_unknown_keys(permission_set, PERMISSION_SET_KEYS, where))
+        problems.extend(unknown_keys(permission_set, PERMISSION_SET_KEYS, where))
         problems.extend(validate_permission_set(permission_set, where))
     for name in duplicates([p.get("name") for dummy, p in permission_sets]):
         problems.append(f"identity_center.permission_sets: name '{name}' is listed more than once")
@@ -117,7 +113,7 @@ def contact_problems(contacts):
         return []
     if not isinstance(contacts, dict):
         return [f"alternate_contacts: must be a mapping of contact type to contact, got {type(contacts).__name__}"]
-    problems = _unknown_keys(contacts, set(CONTACT_TYPES), "alternate_contacts")
+    problems = unknown_keys(contacts, set(CONTACT_TYPES), "alternate_contacts")
     for contact_type in CONTACT_TYPES:
         contact = contacts.get(contact_type)
         where = f"alternate_contacts.{contact_type}"
@@ -126,7 +122,7 @@ def contact_problems(contacts):
         if not isinstance(contact, dict):
             problems.append(f"{where}: must be a mapping with {', '.join(CONTACT_FIELDS)}, got '{contact}'")
             continue
-        problems.extend(_unknown_keys(contact, set(CONTACT_FIELDS), where))
+        problems.extend(unknown_keys(contact, set(CONTACT_FIELDS), where))
         problems.extend(validate_contact(contact, where))
     return problems
 
@@ -148,7 +144,7 @@ def legacy_user_problems(users, account_ids=None):
             problems.append(f"{where}: must be a mapping with name and account, got '{user}'")
             continue
         where += f" ({user['name']})" if isinstance(user.get("name"), str) else ""
-        problems.extend(_unknown_keys(user, LEGACY_USER_KEYS, where))
+        problems.extend(unknown_keys(user, LEGACY_USER_KEYS, where))
         name, account = user.get("name"), user.get("account")
         if not isinstance(name, str) or not name or len(name) > 64:
             problems.append(f"{where}.name: an IAM user name is 1-64 characters, got '{name}'")

@@ -15,6 +15,7 @@ import re
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.organizations import account_reference_map
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import _quote
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import duplicates
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import unknown_keys
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import validate_tags
 
 # Identity providers whose issuer, audience and subject format are known.
@@ -241,11 +242,6 @@ def _label(section, index, entry, key):
     return f"{section}[{index}]" + (f" ({value})" if isinstance(value, str) else "")
 
 
-def _unknown(entry, allowed, where):
-    return [f"{where}: unknown option '{key}' (expected one of {', '.join(sorted(allowed))})"
-            for key in sorted(set(entry) - allowed)]
-
-
 def _accounts_problems(accounts, field, allow_all=False):
     if allow_all and accounts == "all":
         return []
@@ -318,7 +314,7 @@ def automation_problems(entries):
         if not isinstance(entry, dict):
             problems.append(f"{where}: must be a mapping, got {_quote(entry)}")
             continue
-        problems.extend(_unknown(entry, AUTOMATION_KEYS, where))
+        problems.extend(unknown_keys(entry, AUTOMATION_KEYS, where))
         name = entry.get("name")
         if not isinstance(name, str) or not ROLE_NAME.match(name):
             problems.append(f"{where}.name: an IAM role name, 1-64 characters of letters, digits and +=,.@_-, "
@@ -366,7 +362,7 @@ def break_glass_problems(section):
         return []
     if not isinstance(section, dict):
         return [f"break_glass: must be a mapping, got {type(section).__name__}"]
-    problems = _unknown(section, BREAK_GLASS_KEYS, "break_glass")
+    problems = unknown_keys(section, BREAK_GLASS_KEYS, "break_glass")
     name = section.get("role_name", BREAK_GLASS_DEFAULTS["role_name"])
     if not isinstance(name, str) or not ROLE_NAME.match(name):
         problems.append(f"break_glass.role_name: an IAM role name, 1-64 characters of letters, digits and +=,.@_-, "

@@ -219,40 +219,38 @@ def same_user(saved, current):
             or current["tags"].get(RESTORED_TAG) == saved["user_id"])
 
 
+# How to issue a new credential of each kind once the old one is gone (secrets are never backed up).
+REISSUE = {
+    "access_keys": "aws iam create-access-key --user-name {user}  (a new key; update what used the old one)",
+    "ssh_public_keys": "aws iam upload-ssh-public-key --user-name {user}",
+    "signing_certificates": "aws iam upload-signing-certificate --user-name {user}",
+    "service_specific_credentials": "aws iam create-service-specific-credential --user-name {user} "
+                                    "--service-name {service_name}",
+}
+
+
 def lost_credentials(saved, current=None):
-    """What the backup cannot bring back (secrets are never stored), with the steps to issue new ones."""
+    """What the backup cannot bring back (secrets are never stored), with the steps to issue new ones:
+    every credential of the backup that today's user (None when deleted) no longer has."""
     user = saved["user_name"]
+    current = current or {}
     lost = []
-    if current is not None:
-        kept_keys = {k["access_key_id"] for k in current["access_keys"]}
-        kept_devices = {d["serial_number"] for d in current["mfa_devices"]}
-        footprint = dict(saved, login_profile=None if current["login_profile"] is not None else saved["login_profile"],
-                         access_keys=[k for k in saved["access_keys"] if k["access_key_id"] not in kept_keys],
-                         mfa_devices=[d for d in saved["mfa_devices"] if d["serial_number"] not in kept_devices],
-                         signing_certificates=[], ssh_public_keys=[], service_specific_credentials=[])
-    else:
-        footprint = saved
-    if footprint["login_profile"] is not None:
+    if saved["login_profile"] is not None and current.get("login_profile") is None:
         lost.append({"what": "console password",
                      "steps": f"aws iam create-login-profile --user-name {user} --password-reset-required "
                               "--password '<temporary password, given out of band>'"})
-    for key in footprint["access_keys"]:
-        lost.append({"what": f"access key {key['access_key_id']}",
-                     "steps": f"aws iam create-access-key --user-name {user}  (a new key; update what used the old one)"})
-    for device in footprint["mfa_devices"]:
-        lost.append({"what": f"MFA device {device['serial_number']}",
-                     "steps": f"the person enrols a new MFA device: aws iam create-virtual-mfa-device, then "
-                              f"aws iam enable-mfa-device --user-name {user} (or the IAM console)"})
-    for certificate in footprint["signing_certificates"]:
-        lost.append({"what": f"signing certificate {certificate['certificate_id']}",
-                     "steps": f"aws iam upload-signing-certificate --user-name {user}"})
-    for ssh_key in footprint["ssh_public_keys"]:
-        lost.append({"what": f"SSH public key {ssh_key['ssh_public_key_id']}",
-                     "steps": f"aws iam upload-ssh-public-key --user-name {user}"})
-    for credential in footprint["service_specific_credentials"]:
-        lost.append({"what": f"service-specific credential {credential['service_specific_credential_id']}",
-                     "steps": f"aws iam create-service-specific-credential --user-name {user} "
-                              f"--service-name {credential['service_name']}"})
+    for key, field, dummy, dummy2, label in DEACTIVATABLE:
+        kept = {credential[field] for credential in current.get(key) or []}
+        for credential in saved.get(key) or []:
+            if credential[field] not in kept:
+                lost.append({"what": f"{label} {credential[field]}",
+                             "steps": REISSUE[key].format(user=user, service_name=credential.get("service_name"))})
+    kept_devices = {device["serial_number"] for device in current.get("mfa_devices") or []}
+    for device in saved["mfa_devices"]:
+        if device["serial_number"] not in kept_devices:
+            lost.append({"what": f"MFA device {device['serial_number']}",
+                         "steps": f"the person enrols a new MFA device: aws iam create-virtual-mfa-device, then "
+                                  f"aws iam enable-mfa-device --user-name {user} (or the IAM console)"})
     return lost
 
 

@@ -230,6 +230,12 @@ def validate_contact(spec, field=None):
     return problems
 
 
+def unknown_keys(entry, allowed, where):
+    """A problem per key of `entry` outside `allowed` (typos are errors, not ignored options)."""
+    return [f"{where}: unknown option '{key}' (expected one of {', '.join(sorted(allowed))})"
+            for key in sorted(set(entry) - allowed)]
+
+
 def duplicates(names):
     seen, repeated = set(), []
     for name in names:

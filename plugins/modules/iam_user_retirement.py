@@ -243,6 +243,7 @@ from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retir
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import backup_path
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import backup_problem
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import disabled_footprint
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import DEACTIVATABLE
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import account_of
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import interlocks
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import plan_steps
@@ -259,20 +260,18 @@ def _summary(footprint):
     """What the diff shows: every part that disabling or deleting touches."""
     if not footprint:
         return {}
-    return {
+    summary = {
         "console_password": footprint["login_profile"] is not None,
-        "access_keys": {k["access_key_id"]: k["status"] for k in footprint["access_keys"]},
         "mfa_devices": [d["serial_number"] for d in footprint["mfa_devices"]],
         "groups": footprint["groups"],
         "attached_policies": footprint["attached_policies"],
         "inline_policies": sorted(footprint["inline_policies"]),
         "permissions_boundary": footprint["permissions_boundary"],
-        "signing_certificates": {c["certificate_id"]: c["status"] for c in footprint["signing_certificates"]},
-        "ssh_public_keys": {k["ssh_public_key_id"]: k["status"] for k in footprint["ssh_public_keys"]},
-        "service_specific_credentials": {c["service_specific_credential_id"]: c["status"]
-                                         for c in footprint["service_specific_credentials"]},
         "tags": footprint["tags"],
     }
+    for key, field, dummy, dummy2, dummy3 in DEACTIVATABLE:
+        summary[key] = {credential[field]: credential["status"] for credential in footprint[key]}
+    return summary
 
 
 def retire(module, iam):

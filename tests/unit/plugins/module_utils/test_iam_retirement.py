@@ -177,3 +177,15 @@ def test_service_specific_credentials_are_read_and_deleted_with_their_own_api():
     apply_steps(iam, steps, done)
     assert done == ["delete service-specific credential ACCA1234567890EXAMPLE (codecommit.amazonaws.com)"]
     stubber.assert_no_pending_responses()
+
+
+def test_a_recreated_user_is_told_every_credential_it_lacks():
+    # Restored once (user exists again, with none of the old credentials): all of them are named, not only keys.
+    recreated = footprint(login_profile=None, access_keys=[], mfa_devices=[], signing_certificates=[],
+                          ssh_public_keys=[], service_specific_credentials=[])
+    lost = [entry["what"] for entry in lost_credentials(footprint(), recreated)]
+    assert lost == ["console password", "access key AKIA1", "access key AKIA2", "SSH public key APKA1",
+                    "signing certificate CERT1", "service-specific credential ACCA1",
+                    "MFA device arn:aws:iam::123456789012:mfa/admin", "MFA device GAHT12345678"]
+    steps = {entry["what"]: entry["steps"] for entry in lost_credentials(footprint(), recreated)}
+    assert steps["service-specific credential ACCA1"].endswith("--service-name codecommit.amazonaws.com")
