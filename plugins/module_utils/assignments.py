@@ -328,20 +328,12 @@ class Applier:
         self.started = 0
         self.lock = threading.Lock()
 
-    CONNECTION_RETRIES = 4
-
     def _call(self, method, **params):
-        """One API call under the rate limit. AWS errors are retried by aws_retry; a dropped connection
-        is retried here too, as assignment operations are idempotent (AWS keeps one assignment per triple)."""
-        for attempt in range(self.CONNECTION_RETRIES + 1):
-            self.limiter.acquire()
-            try:
-                return getattr(self.client, method)(InstanceArn=self.instance_arn, aws_retry=True, **params)
-            except (botocore.exceptions.ConnectionError, botocore.exceptions.HTTPClientError):
-                if attempt == self.CONNECTION_RETRIES:
-                    raise
-                self.sleep(0.2 * 2 ** attempt)
-        return None  # not reached
+        """One API call under the rate limit; the collection's retry policy (aws_retry) covers throttling,
+        conflicts, 5xx and dropped connections (assignment operations are idempotent: AWS keeps one
+        assignment per triple, and deleting one that is gone is planned away by the next read)."""
+        self.limiter.acquire()
+        return getattr(self.client, method)(InstanceArn=self.instance_arn, aws_retry=True, **params)
 
     def _first_poll(self):
         """When to poll a new operation first.

@@ -13,20 +13,72 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 try:
     from botocore.exceptions import ClientError
+    from botocore.exceptions import ConnectionError as BotoConnectionError
+    from botocore.exceptions import HTTPClientError
+    from botocore.exceptions import SSLError
     from botocore.parsers import ResponseParserError
 except ImportError:  # AnsibleAWSModule reports the missing botocore
-    ClientError = ResponseParserError = RuntimeError
+    ClientError = BotoConnectionError = HTTPClientError = SSLError = ResponseParserError = RuntimeError
 
 # Identity Center answers ConflictException while another operation holds the same
 # permission set or account, and InternalServerException (HTTP 500) for transient faults;
-# both are retried like throttling, as its API reference advises.
+# both are retried like throttling, as its API reference advises. The IAM, STS,
+# Organizations and Account Management codes are their documented throttling and
+# transient-fault answers.
 RETRY_ERROR_CODES = ["ConflictException", "TooManyRequestsException", "ThrottlingException",
-                     "InternalServerException", "ServiceUnavailableException"]
+                     "InternalServerException", "ServiceUnavailableException", "ServiceUnavailable",
+                     "ServiceFailureException", "ServiceException", "ConcurrentModificationException",
+                     "IDPCommunicationError", "RequestTimeout", "RequestTimeoutException"]
+# Pseudo codes for what is not an AWS error code: the connection dropped or timed out before an
+# answer (reset, closed, read or connect timeout), or an HTTP 5xx without a known code.
+CONNECTION_FAULT = "(connection)"
+SERVER_FAULT = "(HTTP 5xx)"
 
 
-def retry_decorator(retries=10):
-    # A 1 s base (amazon.aws uses 3 s) keeps bulk runs close to the rate limit after a throttle.
-    return AWSRetry.jittered_backoff(retries=retries, delay=1, max_delay=20, catch_extra_error_codes=RETRY_ERROR_CODES)
+class SsoShiftRetry(AWSRetry):
+    """amazon.aws's AWSRetry, extended to every fault a call may meet on the way.
+
+    Besides the error codes above it retries a connection that drops or times out before AWS answers
+    (botocore's ConnectionError and HTTPClientError families: reset, ConnectionClosedError,
+    ReadTimeoutError, EndpointConnectionError) and any HTTP 5xx answer, on reads and writes alike.
+    A write retried after a dropped connection may already have been applied: every engine of the
+    collection plans from a fresh read and treats "already there" / "already gone" as done, so a
+    repeated write converges instead of failing. TLS errors (SSLError) are configuration, never retried.
+    """
+
+    base_class = (ClientError, BotoConnectionError, HTTPClientError)
+
+    @staticmethod
+    def status_code_from_exception(error):
+        if isinstance(error, SSLError):
+            return "SSLError"
+        if isinstance(error, (BotoConnectionError, HTTPClientError)):
+            return CONNECTION_FAULT
+        if endpoint_lacks(error):
+            return "NotImplemented"  # the endpoint lacks the call: asking again cannot help
+        code = error.response.get("Error", {}).get("Code")
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+        if status >= 500 and code not in RETRY_ERROR_CODES:
+            return SERVER_FAULT
+        return code
+
+    @staticmethod
+    def found(response_code, catch_extra_error_codes=None):
+        return (response_code in (CONNECTION_FAULT, SERVER_FAULT)
+                or AWSRetry.found(response_code, catch_extra_error_codes))
+
+
+# Jittered exponential backoff from 1 s (amazon.aws uses 3 s, which keeps bulk runs far below the rate
+# limit after a throttle), capped at 20 s a wait: at most 10 attempts and about two minutes in all.
+RETRIES = 10
+RETRY_BASE_DELAY = 1
+RETRY_MAX_DELAY = 20
+
+
+def retry_decorator(retries=RETRIES):
+    """The collection's one retry policy, for every call of every service (`aws_retry=True`)."""
+    return SsoShiftRetry.jittered_backoff(retries=retries, delay=RETRY_BASE_DELAY, max_delay=RETRY_MAX_DELAY,
+                                          catch_extra_error_codes=RETRY_ERROR_CODES)
 
 
 class SsoShiftError(Exception):

@@ -166,8 +166,13 @@ def test_polling_backs_off_after_the_first_quick_retry():
 
 
 def test_a_dropped_connection_is_retried():
-    # AWS (and any network) can close a connection before answering; the operation is idempotent.
+    # AWS (and any network) can close a connection before answering; the operation is idempotent, and the
+    # collection's retry policy (aws_retry=True) repeats it.
     import botocore.exceptions
+    from unittest import mock
+
+    from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
+    from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import retry_decorator
 
     sso_admin, stubber = stubbed_client("sso-admin")
     stubber.add_response("create_account_assignment", {"AccountAssignmentCreationStatus": {
@@ -180,10 +185,12 @@ def test_a_dropped_connection_is_retried():
                 calls.append(name)
                 if len(calls) == 1:
                     raise botocore.exceptions.ConnectionClosedError(endpoint_url="http://127.0.0.1:1/")
-                return getattr(sso_admin, name)(**kwargs)
+                return getattr(sso_admin.client, name)(**kwargs)
             return call
 
-    applier = engine.Applier(DropsFirstCall(), INSTANCE, max_concurrency=1, max_rps=1000, sleep=lambda seconds: None)
-    [(dummy, dummy2, result)] = applier.run([("create", _a("111111111111"))])
+    client = RetryingBotoClientWrapper(DropsFirstCall(), retry_decorator())
+    applier = engine.Applier(client, INSTANCE, max_concurrency=1, max_rps=1000, sleep=lambda seconds: None)
+    with mock.patch("time.sleep"):
+        [(dummy, dummy2, result)] = applier.run([("create", _a("111111111111"))])
     assert result["status"] == "SUCCEEDED"
     assert calls == ["create_account_assignment", "create_account_assignment"]
