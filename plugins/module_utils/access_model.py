@@ -15,7 +15,10 @@ from ansible_collections.ssoshift.identity_center.plugins.module_utils.automatio
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.automation import break_glass_problems
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import CONTACT_FIELDS
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import CONTACT_TYPES
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import IAM_NAME_HINT
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import IAM_USER_NAME
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import USER_ATTRIBUTES
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import _quote
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import duplicates
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import unknown_keys
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import validate_group
@@ -50,15 +53,18 @@ def _label(section, index, entry, key):
     return f"identity_center.{section}[{index}]" + (f" ({value})" if isinstance(value, str) else "")
 
 
-def model_problems(identity_center, manage_directory=True, automation_roles=None, break_glass=None):
+def model_problems(identity_center, manage_directory=True, automation_roles=None, break_glass=None,
+                   member_role_name=None):
     """Every problem of the users, groups and permission sets of the model, in document order, then
     those of the `automation_roles` and `break_glass` sections (module_utils/automation.py).
 
     With manage_directory false (an external identity provider owns the directory) users need no
-    attributes: they are only looked up.
+    attributes: they are only looked up. member_role_name: the role the run assumes in member
+    accounts, which no section may manage.
     """
     return (_identity_center_problems(identity_center, manage_directory)
-            + automation_problems(automation_roles) + break_glass_problems(break_glass))
+            + automation_problems(automation_roles, member_role_name)
+            + break_glass_problems(break_glass, member_role_name, automation_roles))
 
 
 def _identity_center_problems(identity_center, manage_directory):
@@ -146,8 +152,8 @@ def legacy_user_problems(users, account_ids=None):
         where += f" ({user['name']})" if isinstance(user.get("name"), str) else ""
         problems.extend(unknown_keys(user, LEGACY_USER_KEYS, where))
         name, account = user.get("name"), user.get("account")
-        if not isinstance(name, str) or not name or len(name) > 64:
-            problems.append(f"{where}.name: an IAM user name is 1-64 characters, got '{name}'")
+        if not isinstance(name, str) or not IAM_USER_NAME.match(name):
+            problems.append(f"{where}.name: an IAM user name is 1-64 characters of {IAM_NAME_HINT}, got {_quote(name)}")
         if account is None or str(account) == "":
             problems.append(f"{where}.account: required (account name, ID or 'management'), got nothing")
         elif account_ids is not None and str(account) not in account_ids:

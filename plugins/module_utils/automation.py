@@ -12,7 +12,13 @@ that the automation_roles and break_glass roles apply with oidc_provider and ama
 import json
 import re
 
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.organizations import account_reference_map
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import fail_if_problems
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_roles import OWNER_TAG_KEY
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_roles import OWNER_TAG_VALUE
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_roles import reserved_name_reason
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import IAM_NAME_HINT
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import NAME_CHARS
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import POLICY_NAME
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import _quote
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import duplicates
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import unknown_keys
@@ -26,11 +32,11 @@ OIDC_PRESETS = {
     "gitlab": {"url": "https://gitlab.com", "audiences": None},  # None: the provider URL
 }
 
-ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
-POLICY_NAME = re.compile(r"^[\w+=,.@-]{1,128}$")
-POLICY_ARN = re.compile(r"^arn:aws(-[a-z]+)*:iam::(aws|\d{12}):policy/([\w+=,.@-]+/)*[\w+=,.@-]{1,128}$")
+# IAM names: ASCII letters, digits and +=,.@_- only (validation.NAME_CHARS).
+ROLE_NAME = re.compile(rf"^[{NAME_CHARS}]{{1,64}}$")
+POLICY_ARN = re.compile(rf"^arn:aws(-[a-z]+)*:iam::(aws|\d{{12}}):policy/([{NAME_CHARS}]+/)*[{NAME_CHARS}]{{1,128}}$")
 # Principals a trust policy may name: one IAM role or user, never a whole account.
-PRINCIPAL_ARN = re.compile(r"^arn:aws(-[a-z]+)*:iam::(\d{12}):(role|user)/([\w+=,.@-]+/)*[\w+=,.@-]{1,64}$")
+PRINCIPAL_ARN = re.compile(rf"^arn:aws(-[a-z]+)*:iam::(\d{{12}}):(role|user)/([{NAME_CHARS}]+/)*[{NAME_CHARS}]{{1,64}}$")
 ACCOUNT_PRINCIPAL = re.compile(r"^(arn:aws(-[a-z]+)*:iam::)?(\d{12})(:root)?$")
 THUMBPRINT = re.compile(r"^[0-9a-fA-F]{40}$")
 GITHUB_SUBJECT = re.compile(r"^repo:([^/:]+)/([^/:]+):(.+)$")
@@ -41,10 +47,10 @@ SESSION_MIN_SECONDS = 3600
 SESSION_MAX_SECONDS = 43200
 AUTOMATION_KEYS = {"name", "accounts", "oidc", "subjects", "allow_wildcard_subjects", "managed_policies",
                    "inline_policies", "permissions_boundary", "max_session_duration", "description", "tags",
-                   "replaces_iam_users"}
+                   "replaces_iam_users", "adopt"}
 OIDC_KEYS = {"preset", "url", "audiences", "thumbprints"}
 BREAK_GLASS_KEYS = {"role_name", "accounts", "trusted_principals", "max_session_duration", "mfa_max_age",
-                    "managed_policies", "description", "tags", "alert_topic_arn"}
+                    "managed_policies", "description", "tags", "alert_topic_arn", "adopt"}
 BREAK_GLASS_DEFAULTS = {"role_name": "BreakGlassAdmin", "max_session_duration": 3600,
                         "managed_policies": ["arn:aws:iam::aws:policy/AdministratorAccess"],
                         "description": "Emergency access; every use is an incident (docs/break-glass.md)"}
@@ -245,8 +251,11 @@ def _label(section, index, entry, key):
 def _accounts_problems(accounts, field, allow_all=False):
     if allow_all and accounts == "all":
         return []
+    expected = "'all' or a non-empty list" if allow_all else "a non-empty list"
+    if isinstance(accounts, (str, int)) and not isinstance(accounts, bool):
+        return [f"{field}: must be {expected} of account names, IDs or 'management', got the single value "
+                f"{_quote(str(accounts))} (write it as a list: [{accounts}])"]
     if not isinstance(accounts, list) or not accounts:
-        expected = "'all' or a non-empty list" if allow_all else "a non-empty list"
         return [f"{field}: must be {expected} of account names, IDs or 'management', got {_quote(accounts)}"]
     problems = [f"{field}: each account is a name, a 12-digit ID or 'management', got {_quote(a)}"
                 for a in accounts if not isinstance(a, (str, int)) or not str(a).strip()]
@@ -283,7 +292,7 @@ def _inline_problems(policies, field):
     problems = []
     for name, document in policies.items():
         if not POLICY_NAME.match(str(name)):
-            problems.append(f"{field}: policy name must be 1-128 characters of letters, digits and +=,.@_-, "
+            problems.append(f"{field}: policy name must be 1-128 characters of {IAM_NAME_HINT}, "
                             f"got {_quote(str(name))}")
         if isinstance(document, str):
             try:
@@ -302,7 +311,24 @@ def _description_problems(description, field):
     return []
 
 
-def automation_problems(entries):
+def _ownership_problems(entry, where, member_role_name):
+    """A role name that belongs to AWS or to the access path, a non-boolean adopt, a tag that fakes ownership."""
+    problems = []
+    reason = reserved_name_reason(entry.get("name", entry.get("role_name")), member_role_name)
+    if reason:
+        field = "name" if "name" in entry else "role_name"
+        problems.append(f"{where}.{field}: {reason}; choose another name (adopt: true does not allow it either)")
+    adopt = entry.get("adopt", False)
+    if not isinstance(adopt, bool):
+        problems.append(f"{where}.adopt: must be true or false, got {_quote(adopt)}")
+    tags = entry.get("tags")
+    if isinstance(tags, dict) and OWNER_TAG_KEY in tags and str(tags[OWNER_TAG_KEY]) != OWNER_TAG_VALUE:
+        problems.append(f"{where}.tags: the tag '{OWNER_TAG_KEY}' is the collection's ownership mark "
+                        f"({OWNER_TAG_KEY}={OWNER_TAG_VALUE}), got {_quote(str(tags[OWNER_TAG_KEY]))}; use another key")
+    return problems
+
+
+def automation_problems(entries, member_role_name=None):
     """Every problem of the access model's `automation_roles`, each naming the field and the value."""
     if entries is None:
         return []
@@ -315,9 +341,10 @@ def automation_problems(entries):
             problems.append(f"{where}: must be a mapping, got {_quote(entry)}")
             continue
         problems.extend(unknown_keys(entry, AUTOMATION_KEYS, where))
+        problems.extend(_ownership_problems(entry, where, member_role_name))
         name = entry.get("name")
         if not isinstance(name, str) or not ROLE_NAME.match(name):
-            problems.append(f"{where}.name: an IAM role name, 1-64 characters of letters, digits and +=,.@_-, "
+            problems.append(f"{where}.name: an IAM role name, 1-64 characters of {IAM_NAME_HINT}, "
                             f"got {_quote(name)}")
         problems.extend(_accounts_problems(entry.get("accounts"), f"{where}.accounts"))
         if isinstance(entry.get("accounts"), list):
@@ -356,16 +383,26 @@ def automation_problems(entries):
     return problems
 
 
-def break_glass_problems(section):
-    """Every problem of the access model's `break_glass` section (none or empty: no break-glass role)."""
+def break_glass_problems(section, member_role_name=None, automation_roles=None):
+    """Every problem of the access model's `break_glass` section (none or empty: no break-glass role).
+
+    With `automation_roles`, a break-glass role name that is also a CI/CD role's is a problem: the two phases
+    would rewrite one role against each other.
+    """
     if section is None or section == {}:
         return []
     if not isinstance(section, dict):
         return [f"break_glass: must be a mapping, got {type(section).__name__}"]
     problems = unknown_keys(section, BREAK_GLASS_KEYS, "break_glass")
     name = section.get("role_name", BREAK_GLASS_DEFAULTS["role_name"])
+    problems.extend(_ownership_problems(dict(section, role_name=name), "break_glass", member_role_name))
+    for index, entry in enumerate(automation_roles if isinstance(automation_roles, list) else []):
+        if isinstance(entry, dict) and entry.get("name") == name:
+            problems.append(f"break_glass.role_name: '{name}' is also the name of "
+                            f"{_label('automation_roles', index, entry, 'name')}; one IAM role cannot be both, "
+                            "choose another name")
     if not isinstance(name, str) or not ROLE_NAME.match(name):
-        problems.append(f"break_glass.role_name: an IAM role name, 1-64 characters of letters, digits and +=,.@_-, "
+        problems.append(f"break_glass.role_name: an IAM role name, 1-64 characters of {IAM_NAME_HINT}, "
                         f"got {_quote(name)}")
     problems.extend(_accounts_problems(section.get("accounts"), "break_glass.accounts", allow_all=True))
     principals = section.get("trusted_principals")
@@ -407,45 +444,47 @@ def account_references(automation_roles, break_glass):
 
 # --------------------------------------------------------------------------- plans
 
-def _resolve(accounts, references, field):
-    """[(reference, account ID)], raising ValueError naming every unknown reference."""
-    unknown = [str(a) for a in accounts if str(a) not in references]
-    if unknown:
-        raise ValueError(f"{field}: unknown account(s): {', '.join(repr(a) for a in unknown)}")
-    return [(str(a), references[str(a)]) for a in accounts]
+def _resolve(index, accounts, field, problems):
+    """[(reference, account ID)] through the one account resolver (unknown and closed accounts are problems)."""
+    found = []
+    for reference in accounts:
+        account, problem = index.lookup(reference, field)
+        if problem:
+            problems.append(problem)
+        else:
+            found.append((str(reference), account["id"]))
+    return found
 
 
-def _names_by_id(organization_accounts):
-    return {account["id"]: account["name"] for account in organization_accounts}
-
-
-def automation_plan(entries, organization_accounts, management_account_id=None, partition="aws", default_tags=None):
+def automation_plan(entries, index, partition="aws", default_tags=None, member_role_name=None):
     """{"accounts": per target account, the OIDC providers (audiences merged over the entries that use
     the same issuer) and the roles with their trust policy; "retirement_candidates": the IAM users the
-    entries replace, with the ARNs of the roles that replace them}. Raises ValueError on a model that
-    does not validate or names an unknown account."""
-    problems = automation_problems(entries)
-    if problems:
-        raise ValueError("automation_roles: " + "; ".join(problems))
-    references = account_reference_map(organization_accounts, management_account_id)
-    names = _names_by_id(organization_accounts)
-    accounts, candidates = {}, {}
-    for index, entry in enumerate(entries or []):
+    entries replace, with the ARNs of the roles that replace them}.
+
+    index: organizations.AccountIndex. Raises SsoShiftError listing every problem (invalid entries, unknown
+    or closed accounts) before anything is planned.
+    """
+    fail_if_problems(automation_problems(entries, member_role_name), "automation_roles")
+    accounts, candidates, problems = {}, {}, []
+    for position, entry in enumerate(entries or []):
         provider, dummy = resolve_oidc(entry["oidc"])
-        where = _label("automation_roles", index, entry, "name")
+        where = _label("automation_roles", position, entry, "name")
         replaced = entry.get("replaces_iam_users") or []
-        user_accounts = _resolve([u["account"] for u in replaced], references, where + ".replaces_iam_users")
-        for reference, account_id in _resolve(entry["accounts"], references, where + ".accounts"):
-            plan = accounts.setdefault(account_id, {"account_id": account_id, "account_name": names.get(account_id, reference),
+        user_accounts = _resolve(index, [u["account"] for u in replaced], where + ".replaces_iam_users", problems)
+        for reference, account_id in _resolve(index, entry["accounts"], where + ".accounts", problems):
+            plan = accounts.setdefault(account_id, {"account_id": account_id, "account_name": index.name(account_id),
                                                     "providers": {}, "roles": []})
             known = plan["providers"].setdefault(provider["url"], {
                 "url": provider["url"], "arn": provider_arn(account_id, provider["url"], partition),
-                "client_ids": [], "thumbprints": []})
+                "client_ids": [], "thumbprints": [], "adopt": False})
             known["client_ids"] += [a for a in provider["audiences"] if a not in known["client_ids"]]
             known["thumbprints"] += [t for t in provider["thumbprints"] if t not in known["thumbprints"]]
+            known["adopt"] = known["adopt"] or bool(entry.get("adopt"))
             role_arn = f"arn:{partition}:iam::{account_id}:role/{entry['name']}"
             plan["roles"].append({
                 "name": entry["name"],
+                "where": where,
+                "adopt": bool(entry.get("adopt")),
                 "role_arn": role_arn,
                 "provider_url": provider["url"],
                 "provider_arn": known["arn"],
@@ -463,30 +502,29 @@ def automation_plan(entries, organization_accounts, management_account_id=None, 
             for user, (user_reference, user_account_id) in zip(replaced, user_accounts):
                 candidate = candidates.setdefault((user_account_id, user["name"]), {
                     "name": user["name"], "account": user_reference, "account_id": user_account_id,
-                    "account_name": names.get(user_account_id, user_reference), "replaced_by": []})
+                    "account_name": index.name(user_account_id), "replaced_by": []})
                 candidate["replaced_by"].append(role_arn)
-    ordered = sorted(accounts.values(), key=lambda plan: plan["account_name"])
+    fail_if_problems(problems, "automation_roles")
+    ordered = sorted(accounts.values(), key=lambda plan: (plan["account_name"], plan["account_id"]))
     return {"accounts": [dict(plan, providers=list(plan["providers"].values())) for plan in ordered],
             "retirement_candidates": [candidates[key] for key in sorted(candidates)]}
 
 
-def break_glass_plan(section, organization_accounts, management_account_id=None, partition="aws", default_tags=None):
-    """Per target account: the break-glass role, its trust policy and the alert rule to create."""
-    problems = break_glass_problems(section)
-    if problems:
-        raise ValueError("break_glass: " + "; ".join(problems))
+def break_glass_plan(section, index, partition="aws", default_tags=None, member_role_name=None,
+                     automation_roles=None):
+    """(per target account: the break-glass role, its trust policy and the alert rule to create; the closed
+    accounts `all` skipped). index: organizations.AccountIndex. Raises SsoShiftError listing every problem."""
+    fail_if_problems(break_glass_problems(section, member_role_name, automation_roles), "break_glass")
     if not section:
-        return []
+        return [], []
     settings = dict(BREAK_GLASS_DEFAULTS, **{k: v for k, v in section.items() if v is not None})
-    names = _names_by_id(organization_accounts)
-    if settings["accounts"] == "all":
-        targets = [(a["name"], a["id"]) for a in organization_accounts if a.get("status", "ACTIVE") == "ACTIVE"]
-    else:
-        references = account_reference_map(organization_accounts, management_account_id)
-        targets = _resolve(settings["accounts"], references, "break_glass.accounts")
+    problems = []
+    targets, skipped, problems = index.select(settings["accounts"], "break_glass.accounts")
+    fail_if_problems(problems, "break_glass")
     trust = break_glass_trust_policy(settings["trusted_principals"], settings.get("mfa_max_age"))
     plans = []
-    for reference, account_id in sorted(targets, key=lambda t: names.get(t[1], t[0])):
+    for account in targets:
+        account_id = account["id"]
         role_arn = f"arn:{partition}:iam::{account_id}:role/{settings['role_name']}"
         alert = None
         if settings.get("alert_topic_arn"):
@@ -496,11 +534,12 @@ def break_glass_plan(section, organization_accounts, management_account_id=None,
                          "detail": {"eventSource": ["sts.amazonaws.com"], "eventName": ["AssumeRole"],
                                     "requestParameters": {"roleArn": [role_arn]}}}}
         plans.append({
-            "account_id": account_id, "account_name": names.get(account_id, reference),
+            "account_id": account_id, "account_name": account["name"],
             "role_name": settings["role_name"], "role_arn": role_arn, "trust_policy": trust,
+            "adopt": bool(settings.get("adopt")),
             "trusted_principals": list(settings["trusted_principals"]),
             "max_session_duration": settings["max_session_duration"],
             "managed_policies": list(settings["managed_policies"]), "description": settings["description"],
             "tags": dict(default_tags or {}, **(settings.get("tags") or {})), "alert": alert,
         })
-    return plans
+    return plans, skipped

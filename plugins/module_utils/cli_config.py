@@ -23,6 +23,8 @@ import shlex
 import string
 import tempfile
 
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import PERMISSION_SET_NAME as PERMISSION_SET_RE
+
 MARKER = "# managed by ssoshift.identity_center (sso-session {session})"
 MARKER_RE = re.compile(r"^# managed by ssoshift\.identity_center \(sso-session (?P<session>[^()\s]+)\)\s*$")
 # configparser's section header (it matches the stripped line, up to the last ']').
@@ -31,7 +33,6 @@ HEADER_RE = re.compile(r"\[(?P<header>.+)\]")
 NAME_RE = re.compile(r"^[A-Za-z0-9._-]+$")
 UNSAFE_NAME_CHARACTERS = re.compile(r"[^A-Za-z0-9._-]+")
 ACCOUNT_ID_RE = re.compile(r"^\d{12}$")
-PERMISSION_SET_RE = re.compile(r"^[\w+=,.@-]{1,32}$")
 REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 START_URL_RE = re.compile(r"^https://[^\s/]+(/\S*)?$")
 SCOPE_RE = re.compile(r"^[A-Za-z0-9:._/-]+$")

@@ -93,6 +93,15 @@ class SsoShiftError(Exception):
         self.problems = list(problems or [message])
 
 
+class PartialFailure(Exception):
+    """Some items of a bulk run (accounts, most often) failed; `result` holds what the others did, and the
+    module fails with it, so one failure never hides the other results."""
+
+    def __init__(self, message, result):
+        super().__init__(message)
+        self.result = result
+
+
 def fail_if_problems(problems, summary):
     """Raise one SsoShiftError listing every problem, or return when there is none."""
     if problems:

@@ -4,6 +4,9 @@
 
 """What every module of the collection shares: instance options and error handling."""
 
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import PartialFailure
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import SsoShiftError
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import client
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.identity_center import discover_instance
@@ -32,11 +35,20 @@ def identity_store_id(module):
 
 
 def run(module, action, failure_message):
-    """Call action(); turn our validation errors and AWS errors into fail_json."""
+    """Call action(): the one error path of every module.
+
+    The collection's own errors (SsoShiftError: the field and the value) fail with every problem listed;
+    a bulk run in which some accounts failed (PartialFailure) fails with the others' results and each failed
+    account named; AWS errors end in fail_json_aws, whose message names the operation and AWS's error code.
+    """
     try:
         return action()
     except SsoShiftError as error:
         module.fail_json(msg=str(error), problems=error.problems)
+    except PartialFailure as error:
+        module.fail_json(msg=str(error), **error.result)
+    except AnsibleAWSError as error:
+        module.fail_json_aws_error(error)
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
         module.fail_json_aws(error, msg=failure_message)
 

@@ -2,12 +2,25 @@
 # Copyright: ssoshift contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The organisation tree, and accounts named by ID, by Organizations name or as `management`."""
+"""The organisation tree, and accounts named by ID, by Organizations name or as `management`.
+
+`AccountIndex` is the one resolver every phase uses for the accounts the access model names: one
+message for an unknown account, a shared name, an ID that YAML read as a number, and a closed account.
+"""
+
+import re
 
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import paginate
 
 # The access model may call the management account "management" whatever its real name is.
 MANAGEMENT_ALIAS = "management"
+# Organizations' account states (the Account `State` field; `Status`, which it replaced, was retired on
+# 9 September 2026 and is read only as a fallback): PENDING_CLOSURE right after CloseAccount, SUSPENDED
+# for the 90 days before AWS closes it for good, then CLOSED; PENDING_ACTIVATION before sign-up is
+# complete. No phase may act in an account that is not ACTIVE.
+CLOSED_STATUSES = ("SUSPENDED", "PENDING_CLOSURE", "CLOSED")
+UNUSABLE_STATUSES = CLOSED_STATUSES + ("PENDING_ACTIVATION",)
+ACCOUNT_ID = re.compile(r"^\d{12}$")
 
 
 def account_reference_map(accounts, management_account_id=None):
@@ -56,13 +69,127 @@ def describe_organization(organizations):
     }
 
 
+def account_state(account):
+    """An Organizations Account's state: `State`, or the retired `Status` from older endpoints."""
+    return account.get("State") or account.get("Status")
+
+
 def account_to_result(account, parent_id, ou_path):
     return {
         "id": account["Id"],
         "name": account["Name"],
         "email": account.get("Email"),
         "arn": account.get("Arn"),
-        "status": account.get("Status"),
+        "status": account_state(account),
         "parent_id": parent_id,
         "ou_path": ou_path,
     }
+
+
+def _quoted(reference):
+    return f"'{reference}'"
+
+
+class AccountIndex:
+    """The organization's accounts by ID, by name and by the `management` alias, with their status.
+
+    accounts: describe_organization()["accounts"] or list_accounts() items in that shape
+    ({id, name, status, ...}); management_account_id: the organization's management account.
+    """
+
+    def __init__(self, accounts, management_account_id=None):
+        self.accounts = sorted(accounts, key=lambda a: (a["name"], a["id"]))
+        self.management_account_id = management_account_id
+        self.by_id = {a["id"]: a for a in self.accounts}
+        self.references = account_reference_map(self.accounts, management_account_id)
+        names = {}
+        for account in self.accounts:
+            names.setdefault(account["name"], []).append(account["id"])
+        self.shared_names = {name: ids for name, ids in names.items() if len(ids) > 1}
+
+    @classmethod
+    def from_organization(cls, organization):
+        """From describe_organization's result."""
+        return cls(organization["accounts"], organization["organization"]["management_account_id"])
+
+    def name(self, account_id):
+        account = self.by_id.get(account_id)
+        return account["name"] if account else account_id
+
+    def label(self, account_id):
+        """'prod (210987654321)' for messages."""
+        return f"{self.name(account_id)} ({account_id})"
+
+    @staticmethod
+    def is_closed(account):
+        """Whether no phase may act in the account (closed, closing, or not activated yet)."""
+        return account.get("status") in UNUSABLE_STATUSES
+
+    def lookup(self, reference, field):
+        """(account, problem): the account a reference names, or why it names none.
+
+        A reference is an account name, a 12-digit ID or `management`. YAML reads an unquoted ID as a
+        number, and one with a leading zero as an octal number (012345670123 becomes 1402433619): the
+        problem says so and what to write instead.
+        """
+        if isinstance(reference, bool) or not isinstance(reference, (str, int)):
+            return None, (f"{field}: an account is a name, a 12-digit ID or 'management', got "
+                          f"{type(reference).__name__} {_quoted(reference)}")
+        if isinstance(reference, int):
+            text = str(reference)
+            if len(text) != 12:
+                octal = "0" + format(reference, "o")
+                meant = f" ('{octal}')" if len(octal) == 12 else ""
+                return None, (f"{field}: {reference} is a number, not a 12-digit account ID: YAML reads an unquoted "
+                              f"ID that starts with 0 as an octal number; write the ID in quotes{meant}")
+            reference = text
+        if reference in self.shared_names:
+            return None, (f"{field}: the name {_quoted(reference)} is shared by accounts "
+                          f"{', '.join(self.shared_names[reference])}; name the account by its ID")
+        account_id = self.references.get(reference)
+        if account_id is None:
+            return None, f"{field}: no account with ID or name {_quoted(reference)} in the organization"
+        account = self.by_id.get(account_id) or {"id": account_id, "name": reference, "status": "ACTIVE"}
+        if self.is_closed(account):
+            why = "not activated yet" if account["status"] == "PENDING_ACTIVATION" else "closed with CloseAccount"
+            return None, (f"{field}: account {_quoted(reference)} ({account_id}) is {account['status']} ({why}): "
+                          "nothing may be given access or changed in it; remove it from the model")
+        return account, None
+
+    def resolve(self, references, field):
+        """(accounts in the order given without repeats, problems) for a list of references."""
+        accounts, problems, seen = [], [], set()
+        for reference in references:
+            account, problem = self.lookup(reference, field)
+            if problem:
+                problems.append(problem)
+            elif account["id"] not in seen:
+                seen.add(account["id"])
+                accounts.append(account)
+        return accounts, problems
+
+    def active(self, include_management=True):
+        """(active accounts, closed accounts) of the whole organization, each sorted by name."""
+        chosen = [a for a in self.accounts if include_management or a["id"] != self.management_account_id]
+        return ([a for a in chosen if not self.is_closed(a)], [a for a in chosen if self.is_closed(a)])
+
+    def select(self, references, field):
+        """(accounts, closed accounts skipped, problems): `all` (or None) expands to every active account
+        and lists the closed ones it skipped; a list is resolved and a closed account named in it is a problem."""
+        if references is None or references == "all" or references == ["all"]:
+            active, closed = self.active()
+            return active, closed, []
+        if isinstance(references, (str, int)):
+            references = [references]
+        accounts, problems = self.resolve(references, field)
+        return accounts, [], problems
+
+
+def read_account_index(organizations):
+    """AccountIndex of the organization: DescribeOrganization (the management account) and ListAccounts
+    (every account with its status; 20 a page). ListAccounts works from the management account and from a
+    delegated administrator of an AWS service (Identity Center's included)."""
+    organization = organizations.describe_organization(aws_retry=True)["Organization"]
+    accounts = [{"id": a["Id"], "name": a["Name"], "email": a.get("Email"), "arn": a.get("Arn"),
+                 "status": account_state(a)} for a in paginate(organizations, "list_accounts", "Accounts")]
+    return AccountIndex(accounts, organization["MasterAccountId"])

@@ -15,6 +15,7 @@ import time
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import SsoShiftError
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import endpoint_lacks
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import paginate
 
@@ -70,17 +71,41 @@ def _age_days(stamp, now):
     return (now - moment).total_seconds() / 86400
 
 
+def summarize(checks):
+    """{pass, fail, unknown}: how many checks have each status."""
+    return {status: sum(1 for c in checks if c["status"] == status) for status in ("pass", "fail", "unknown")}
+
+
 def _check(check_id, status, evidence):
     title, prowler, security_hub = CHECKS[check_id]
     return {"id": check_id, "title": title, "status": status, "evidence": evidence, "prowler": prowler,
             "security_hub": security_hub}
 
 
+def _credential_uses(users, unused_days, now):
+    """(active access keys, credentials unused for longer than unused_days) from credential report rows."""
+    active, unused = [], []
+    for row in users:
+        for key in ("1", "2"):
+            if row.get(f"access_key_{key}_active"):
+                last = row.get(f"access_key_{key}_last_used_date")
+                active.append({"user": row["user"], "key": int(key), "last_used": last})
+                since = last or row.get(f"access_key_{key}_last_rotated")
+                if since and _age_days(since, now) > unused_days:
+                    unused.append({"user": row["user"], "credential": f"access key {key}", "since": since})
+        if row.get("password_enabled"):
+            since = row.get("password_last_used") or row.get("user_creation_time")
+            if since and _age_days(since, now) > unused_days:
+                unused.append({"user": row["user"], "credential": "console password", "since": since})
+    return active, unused
+
+
 def assess(facts, unused_days=45, now=None):
     """Checks from gathered facts. A fact that could not be read (None) makes its check 'unknown'."""
     now = now or datetime.datetime.now(datetime.timezone.utc)
     summary = facts["account_summary"]
-    users = [row for row in facts["credential_report"] if row["user"] != "<root_account>"]
+    report = facts["credential_report"]
+    users = [row for row in report or [] if row["user"] != "<root_account>"]
     checks = []
 
     mfa = summary.get("AccountMFAEnabled") == 1
@@ -98,9 +123,12 @@ def assess(facts, unused_days=45, now=None):
         checks.append(_check("centralized_root_access", "unknown", {"reason": facts["unknown"].get(
             "organizations_features", "not readable")}))
     else:
+        evidence = {"enabled_features": sorted(features)}
+        if facts["unknown"].get("organizations_features"):
+            evidence["reason"] = facts["unknown"]["organizations_features"]
         checks.append(_check("centralized_root_access",
                              "pass" if {"RootCredentialsManagement", "RootSessions"} <= set(features) else "fail",
-                             {"enabled_features": sorted(features)}))
+                             evidence))
 
     policy = facts["password_policy"]
     length = (policy or {}).get("MinimumPasswordLength", 0)
@@ -108,49 +136,74 @@ def assess(facts, unused_days=45, now=None):
                          {"MinimumPasswordLength": length if policy else None, "policy_exists": policy is not None}))
 
     console = sorted(row["user"] for row in users if row.get("password_enabled"))
-    checks.append(_check("no_console_users", "fail" if console else "pass", {"users": console}))
-    active = []
-    unused = []
-    for row in users:
-        for key in ("1", "2"):
-            if row.get(f"access_key_{key}_active"):
-                last = row.get(f"access_key_{key}_last_used_date")
-                active.append({"user": row["user"], "key": int(key), "last_used": last})
-                since = last or row.get(f"access_key_{key}_last_rotated")
-                if since and _age_days(since, now) > unused_days:
-                    unused.append({"user": row["user"], "credential": f"access key {key}", "since": since})
-        if row.get("password_enabled"):
-            since = row.get("password_last_used") or row.get("user_creation_time")
-            if since and _age_days(since, now) > unused_days:
-                unused.append({"user": row["user"], "credential": "console password", "since": since})
-    checks.append(_check("no_active_access_keys", "fail" if active else "pass", {"access_keys": active}))
+    active, unused = _credential_uses(users, unused_days, now)
+    by_report = {
+        "no_console_users": ("fail" if console else "pass", {"users": console}),
+        "no_active_access_keys": ("fail" if active else "pass", {"access_keys": active}),
+        "no_unused_credentials": ("fail" if unused else "pass", {"unused_days": unused_days, "credentials": unused}),
+    }
+
+    def from_report(check_id):
+        if report is None:
+            return _check(check_id, "unknown", {"reason": facts["unknown"].get(
+                "credential_report", "the IAM credential report was not readable")})
+        return _check(check_id, *by_report[check_id])
+
+    checks.append(from_report("no_console_users"))
+    checks.append(from_report("no_active_access_keys"))
     checks.append(_check("no_admin_users", "fail" if facts["admin_users"] else "pass",
                          {"users": sorted(facts["admin_users"])}))
     checks.append(_check("no_user_attached_policies", "fail" if facts["users_with_attached_policies"] else "pass",
                          {"users": sorted(facts["users_with_attached_policies"])}))
-    checks.append(_check("no_unused_credentials", "fail" if unused else "pass",
-                         {"unused_days": unused_days, "credentials": unused}))
+    checks.append(from_report("no_unused_credentials"))
 
     contact = facts["security_contact"]
     if contact is None and "security_contact" in facts["unknown"]:
         checks.append(_check("security_contact", "unknown", {"reason": facts["unknown"]["security_contact"]}))
     else:
         checks.append(_check("security_contact", "pass" if contact else "fail", {"contact": contact}))
-    checks.append(_check("identity_center_in_use", "pass" if facts["identity_center_instances"] else "fail",
-                         {"instances": facts["identity_center_instances"]}))
+    instances = facts["identity_center_instances"]
+    if instances is None:
+        checks.append(_check("identity_center_in_use", "unknown", {"reason": facts["unknown"].get(
+            "identity_center_instances", "not readable")}))
+    else:
+        checks.append(_check("identity_center_in_use", "pass" if instances else "fail", {"instances": instances}))
     return checks
 
 
 def _credential_report(iam, timeout=60, sleep=time.sleep):
+    """Rows of a fresh credential report. GenerateCredentialReport answers STARTED, then INPROGRESS, then
+    COMPLETE (IAM makes at most one every four hours and returns the last one meanwhile)."""
     deadline = time.monotonic() + timeout
     while iam.generate_credential_report(aws_retry=True)["State"] != "COMPLETE":
         if time.monotonic() > deadline:
-            raise TimeoutError(f"the IAM credential report was not ready after {timeout}s")
+            raise SsoShiftError(f"the IAM credential report was not ready after {timeout}s")
         sleep(1)
     return parse_credential_report(iam.get_credential_report(aws_retry=True)["Content"])
 
 
-def _optional(facts, name, read):
+# What an organization-level read answers where it is not allowed or not set up, and what it means.
+# AWS IAM API reference, ListOrganizationsFeatures: only the management account or the IAM delegated
+# administrator may call it; it needs trusted access for iam.amazonaws.com and an organization with all
+# features. Without trusted access, centralized root access cannot be enabled: the check fails, with why.
+_FEATURES_ANSWERS = {
+    "AccountNotManagementOrDelegatedAdministratorException": (
+        None, "only the management account or the IAM delegated administrator can read it "
+              "(AccountNotManagementOrDelegatedAdministratorException); account_security_info with accounts reads "
+              "it once from there for every account"),
+    "ServiceAccessNotEnabledException": (
+        [], "trusted access for iam.amazonaws.com is not enabled in AWS Organizations "
+            "(ServiceAccessNotEnabledException): enable it (the organization phase does), then the two features"),
+    "OrganizationNotInAllFeaturesModeException": (
+        [], "the organization does not have all features enabled (OrganizationNotInAllFeaturesModeException)"),
+    "OrganizationNotFoundException": ([], "the account is not in an organization (OrganizationNotFoundException)"),
+    "AWSOrganizationsNotInUseException": ([], "the account is not in an organization (AWSOrganizationsNotInUseException)"),
+}
+
+
+def _optional(facts, name, read, answers=None):
+    """read(), or None (with the reason in facts["unknown"]) when the caller may not make the read or the
+    endpoint lacks it; `answers` maps other error codes to (value, reason)."""
     try:
         return read()
     except (botocore.exceptions.ClientError, botocore.parsers.ResponseParserError) as error:
@@ -158,25 +211,44 @@ def _optional(facts, name, read):
             facts["unknown"][name] = "the endpoint does not implement this read"
             return None
         code = error.response.get("Error", {}).get("Code") if hasattr(error, "response") else None
+        if code in (answers or {}):
+            value, reason = answers[code]
+            facts["unknown"][name] = reason
+            return value
         if code in ("AccessDenied", "AccessDeniedException"):
             facts["unknown"][name] = f"access denied ({code})"
             return None
         raise
 
 
-def gather(iam, account, sso_admin):
-    """Every fact `assess` needs, read from the caller's account."""
+def gather_organization(iam, sso_admin):
+    """The organization-level facts, read once from the caller (the management account or a delegated
+    administrator): IAM's organizations features and the Identity Center instances."""
+    facts = {"unknown": {}}
+    facts["organizations_features"] = _optional(
+        facts, "organizations_features", lambda: iam.list_organizations_features(aws_retry=True)["EnabledFeatures"],
+        _FEATURES_ANSWERS)
+    facts["identity_center_instances"] = _optional(
+        facts, "identity_center_instances",
+        lambda: [i["InstanceArn"] for i in paginate(sso_admin, "list_instances", "Instances")])
+    return facts
+
+
+def gather_account(iam, account):
+    """The facts of one account, read with that account's own credentials."""
     facts = {"unknown": {}}
     facts["account_summary"] = iam.get_account_summary(aws_retry=True)["SummaryMap"]
-    facts["credential_report"] = _credential_report(iam)
+    try:
+        facts["credential_report"] = _credential_report(iam)
+    except SsoShiftError as error:
+        facts["credential_report"] = None
+        facts["unknown"]["credential_report"] = str(error)
     facts["virtual_mfa_devices"] = paginate(iam, "list_virtual_mfa_devices", "VirtualMFADevices",
                                             AssignmentStatus="Assigned")
     try:
         facts["password_policy"] = iam.get_account_password_policy(aws_retry=True)["PasswordPolicy"]
     except is_boto3_error_code("NoSuchEntity"):
         facts["password_policy"] = None
-    facts["organizations_features"] = _optional(
-        facts, "organizations_features", lambda: iam.list_organizations_features(aws_retry=True)["EnabledFeatures"])
     admin, attached = [], []
     group_policies_of = {}  # users share groups: read each group's policies once
     for user in paginate(iam, "list_users", "Users"):
@@ -203,5 +275,16 @@ def gather(iam, account, sso_admin):
         except is_boto3_error_code("ResourceNotFoundException"):
             return None
     facts["security_contact"] = _optional(facts, "security_contact", contact)
-    facts["identity_center_instances"] = [i["InstanceArn"] for i in paginate(sso_admin, "list_instances", "Instances")]
     return facts
+
+
+def combine(account_facts, organization_facts):
+    """One account's facts with the organization's (for assess)."""
+    facts = dict(account_facts, **{k: v for k, v in organization_facts.items() if k != "unknown"})
+    facts["unknown"] = dict(account_facts["unknown"], **organization_facts["unknown"])
+    return facts
+
+
+def gather(iam, account, sso_admin):
+    """Every fact `assess` needs, read from the caller's account (single-account use)."""
+    return combine(gather_account(iam, account), gather_organization(iam, sso_admin))

@@ -12,11 +12,18 @@ Limits are AWS's published ones for IAM Identity Center.
 import json
 import re
 
-PERMISSION_SET_NAME = re.compile(r"^[\w+=,.@-]{1,32}$")
-POLICY_NAME = re.compile(r"^[\w+=,.@-]{1,128}$")
+# The characters of IAM and Identity Center names (role, user, policy and permission-set names): AWS's API
+# references write the pattern [\w+=,.@-]+, where \w is ASCII only - letters, digits and underscore. Python's
+# \w also accepts every Unicode letter (a permission set named "Développeur" would pass here and fail on AWS,
+# halfway through a run), so the class is spelled out.
+NAME_CHARS = "A-Za-z0-9+=,.@_-"
+IAM_NAME_HINT = "letters (A-Z, a-z), digits and +=,.@_- (ASCII only)"
+PERMISSION_SET_NAME = re.compile(rf"^[{NAME_CHARS}]{{1,32}}$")
+POLICY_NAME = re.compile(rf"^[{NAME_CHARS}]{{1,128}}$")
+IAM_USER_NAME = re.compile(rf"^[{NAME_CHARS}]{{1,64}}$")
 POLICY_PATH = re.compile(r"^(/|/[\x21-\x7E]+/)$")
-MANAGED_POLICY_ARN = re.compile(r"^arn:aws(-[a-z]+)*:iam::aws:policy/([\w+=,.@-]+/)*[\w+=,.@-]{1,128}$")
-BARE_MANAGED_POLICY = re.compile(r"^([\w+=,.@-]+/)*[\w+=,.@-]{1,128}$")
+MANAGED_POLICY_ARN = re.compile(rf"^arn:aws(-[a-z]+)*:iam::aws:policy/([{NAME_CHARS}]+/)*[{NAME_CHARS}]{{1,128}}$")
+BARE_MANAGED_POLICY = re.compile(rf"^([{NAME_CHARS}]+/)*[{NAME_CHARS}]{{1,128}}$")
 ISO_DURATION = re.compile(r"^PT(?:(\d+)H)?(?:(\d+)M)?$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # Identity store strings: printable, no control characters.
@@ -105,7 +112,7 @@ def validate_permission_set(spec, field="permission_set"):
     problems = []
     name = spec.get("name")
     if not isinstance(name, str) or not PERMISSION_SET_NAME.match(name):
-        problems.append(f"{field}.name: must be 1-32 characters of letters, digits and +=,.@_-, got {_quote(name)}")
+        problems.append(f"{field}.name: must be 1-32 characters of {IAM_NAME_HINT}, got {_quote(name)}")
     description = spec.get("description")
     if description is not None and (not isinstance(description, str) or not 1 <= len(description) <= DESCRIPTION_MAX_CHARS):
         problems.append(f"{field}.description: 1 to {DESCRIPTION_MAX_CHARS} characters (AWS cannot clear a "
@@ -164,7 +171,7 @@ def _validate_customer_reference(reference, field):
         return [f"{field}: each entry needs a 'name' (and an optional 'path'), got {_quote(reference)}"]
     problems = []
     if not POLICY_NAME.match(reference["name"]):
-        problems.append(f"{field}: policy name must be 1-128 characters of letters, digits and +=,.@_-, "
+        problems.append(f"{field}: policy name must be 1-128 characters of {IAM_NAME_HINT}, "
                         f"got {_quote(reference['name'])}")
     path = reference.get("path") or "/"
     if not POLICY_PATH.match(path) or len(path) > 512:

@@ -44,6 +44,13 @@ options:
         C(management)). Each account is checked against the organization.
     type: list
     elements: raw
+  member_role_name:
+    description:
+      - The role the run assumes in member accounts. No section of the model may manage a role of that name (nor
+        C(OrganizationAccountAccessRole), C(AWSControlTowerExecution), C(AWSReservedSSO_*), C(AWSServiceRoleFor*)):
+        rewriting it would cut the operator off the member accounts.
+    type: str
+    default: OrganizationAccountAccessRole
   manage_directory:
     description:
       - Whether the collection creates users and groups. Set C(false) when an external identity provider
@@ -112,7 +119,8 @@ def check(module):
     model = module.params["identity_center"] or {}
     manage_directory = module.params["manage_directory"]
     automation_roles, break_glass = module.params["automation_roles"], module.params["break_glass"]
-    problems = model_problems(module.params["identity_center"], manage_directory, automation_roles, break_glass)
+    problems = model_problems(module.params["identity_center"], manage_directory, automation_roles, break_glass,
+                              module.params["member_role_name"])
     problems.extend(contact_problems(module.params["alternate_contacts"]))
     legacy_users = module.params["legacy_iam_users"]
     accounts = account_references(automation_roles, break_glass)
@@ -163,7 +171,9 @@ def main():
                            legacy_iam_users=dict(type="list", elements="raw"),
                            automation_roles=dict(type="list", elements="dict"),
                            break_glass=dict(type="dict"),
-                           manage_directory=dict(type="bool", default=True), **DIRECTORY_OPTIONS),
+                           manage_directory=dict(type="bool", default=True),
+                           member_role_name=dict(type="str", default="OrganizationAccountAccessRole"),
+                           **DIRECTORY_OPTIONS),
         supports_check_mode=True,
     )
     problems, summary = run(module, lambda: check(module), "Failed to check the access model")

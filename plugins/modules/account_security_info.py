@@ -18,15 +18,33 @@ description:
   - Uses the IAM credential report (generated and waited for; its C(N/A), C(not_supported) and C(no_information)
     values read as absent) and the IAM, Account Management and Identity Center APIs. A read the caller may not
     make, or the endpoint does not implement, makes its check C(unknown) with the reason.
-  - Reads only; acts in the caller's account (use the member_account role for the others).
+  - Reads only. Without I(accounts), reads the caller's own account. With I(accounts), reads every account named (or
+    every ACTIVE account with C(all)) in one run, each with its own credentials (the member role), several at a
+    time; the organization-level facts (IAM's organizations features, the Identity Center instance) are read once
+    from the caller, where AWS allows them (the management account or a delegated administrator).
+  - Closed accounts (C(SUSPENDED), C(PENDING_CLOSURE), C(CLOSED)) are never reached - C(all) lists them in
+    C(closed_accounts); naming one in I(accounts) is an error, before any read in any account.
+  - Where the caller may not read a fact (C(AccessDenied); IAM's organizations features from a member account,
+    C(AccountNotManagementOrDelegatedAdministratorException)), its check is C(unknown) with the reason; without
+    trusted access for C(iam.amazonaws.com) (C(ServiceAccessNotEnabledException)) centralized root access is not
+    enabled, so that check fails, saying why.
 options:
   unused_days:
     description: A credential not used for longer than this many days counts as unused (Security Hub IAM.22 uses 45).
     type: int
     default: 45
+  accounts:
+    description:
+      - The accounts to read, each an account name, a 12-digit ID or C(management); C(all) reads every ACTIVE account of
+        the organization.
+      - Omitted, the module reads the caller's own account and returns C(account_id), C(checks) and C(summary) at the
+        top level.
+    type: list
+    elements: raw
 author:
   - ssoshift contributors (@ssoshift)
 extends_documentation_fragment:
+  - ssoshift.identity_center.accounts
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -37,6 +55,11 @@ EXAMPLES = r"""
   ssoshift.identity_center.account_security_info:
   register: posture_before
 
+- name: Posture of every active account of the organization, read from the management account
+  ssoshift.identity_center.account_security_info:
+    accounts: all
+  register: organization_posture
+
 - name: Show what fails
   ansible.builtin.debug:
     msg: "{{ posture_before.checks | selectattr('status', 'equalto', 'fail') | map(attribute='title') | list }}"
@@ -45,11 +68,11 @@ EXAMPLES = r"""
 RETURN = r"""
 account_id:
   description: The account assessed.
-  returned: always
+  returned: without I(accounts)
   type: str
 checks:
   description: The checks.
-  returned: always
+  returned: without I(accounts)
   type: list
   elements: dict
   contains:
@@ -72,33 +95,138 @@ checks:
       description: Matching AWS Security Hub control ID, or null.
       type: str
 summary:
-  description: How many checks pass, fail and are unknown.
+  description: How many checks pass, fail and are unknown (over every account read, with I(accounts)).
   returned: always
   type: dict
   sample: {"pass": 6, "fail": 5, "unknown": 1}
+  contains:
+    pass:
+      description: Checks that pass.
+      type: int
+    fail:
+      description: Checks that fail.
+      type: int
+    unknown:
+      description: Checks that could not be read, each with the reason in its evidence.
+      type: int
+accounts:
+  description: One item per account read, sorted by name; each has C(account_id), C(account_name), C(checks) (as above)
+    and C(summary).
+  returned: with I(accounts)
+  type: list
+  elements: dict
+  contains:
+    account_id:
+      description: Account ID.
+      type: str
+    account_name:
+      description: Account name in AWS Organizations.
+      type: str
+    checks:
+      description: The account's checks, as C(checks) above.
+      type: list
+      elements: dict
+    summary:
+      description: The account's pass, fail and unknown counts.
+      type: dict
+closed_accounts:
+  description: Accounts of the organization that are closed or not activated, so were not read (with C(accounts=all)).
+  returned: with I(accounts)
+  type: list
+  elements: dict
+  contains:
+    account_id:
+      description: Account ID.
+      type: str
+    account_name:
+      description: Account name.
+      type: str
+    status:
+      description: The account's state (C(SUSPENDED), C(PENDING_CLOSURE), C(CLOSED), C(PENDING_ACTIVATION)).
+      type: str
+failed_accounts:
+  description: Accounts that could not be read, each with AWS's error code; the task fails when there is one.
+  returned: when an account failed
+  type: list
+  elements: dict
+  contains:
+    account_id:
+      description: Account ID.
+      type: str
+    account_name:
+      description: Account name.
+      type: str
+    error_code:
+      description: AWS's error code (for example C(AccessDenied) from C(sts:AssumeRole)).
+      type: str
+    operation:
+      description: The API operation that failed, when known.
+      type: str
+    message:
+      description: What went wrong and what to do.
+      type: str
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.accounts import ACCOUNT_OPTIONS
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.accounts import AccountSessions
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.accounts import failure_message
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.accounts import for_each_account
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import PartialFailure
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import SsoShiftError
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import client
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import fail_if_problems
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import run
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.organizations import read_account_index
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.posture import assess
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.posture import combine
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.posture import gather
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.posture import gather_account
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.posture import gather_organization
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.posture import summarize
 
 
 def read(module):
     if module.params["unused_days"] < 1:
         raise SsoShiftError(f"unused_days: must be 1 or more, got {module.params['unused_days']}")
+    if module.params["accounts"] is not None:
+        return read_many(module)
     facts = gather(client(module, "iam"), client(module, "account"), client(module, "sso-admin"))
     checks = assess(facts, module.params["unused_days"])
-    summary = {status: sum(1 for c in checks if c["status"] == status) for status in ("pass", "fail", "unknown")}
     account_id = client(module, "sts").get_caller_identity(aws_retry=True)["Account"]
-    return dict(changed=False, account_id=account_id, checks=checks, summary=summary)
+    return dict(changed=False, account_id=account_id, checks=checks, summary=summarize(checks))
+
+
+def read_many(module):
+    index = read_account_index(client(module, "organizations"))
+    chosen, closed, problems = index.select(module.params["accounts"], "accounts")
+    fail_if_problems(problems, "accounts")
+    sessions = AccountSessions(module, module.params["member_role_name"])
+    organization_facts = gather_organization(client(module, "iam"), client(module, "sso-admin"))
+
+    def posture_of(account):
+        facts = gather_account(sessions.client(account["id"], "iam"), sessions.client(account["id"], "account"))
+        checks = assess(combine(facts, organization_facts), module.params["unused_days"])
+        return {"account_id": account["id"], "account_name": account["name"], "checks": checks,
+                "summary": summarize(checks)}
+
+    results, failures = for_each_account(chosen, posture_of, module.params["max_account_workers"])
+    accounts = [results[a["id"]] for a in chosen if a["id"] in results]
+    result = dict(changed=False, accounts=accounts,
+                  summary=summarize([c for a in accounts for c in a["checks"]]),
+                  closed_accounts=[{"account_id": a["id"], "account_name": a["name"], "status": a["status"]}
+                                   for a in closed])
+    if failures:
+        raise PartialFailure(failure_message(failures, index, "the posture"),
+                             dict(result, failed_accounts=[f.to_result(index) for f in failures]))
+    return result
 
 
 def main():
-    module = AnsibleAWSModule(argument_spec=dict(unused_days=dict(type="int", default=45)), supports_check_mode=True)
+    module = AnsibleAWSModule(argument_spec=dict(unused_days=dict(type="int", default=45),
+                                                 accounts=dict(type="list", elements="raw"), **ACCOUNT_OPTIONS),
+                              supports_check_mode=True)
     module.exit_json(**run(module, lambda: read(module), "Failed to read the account's security posture"))
 
 

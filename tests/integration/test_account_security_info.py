@@ -47,3 +47,49 @@ def test_a_security_contact_turns_account_1_green(sandbox, run_playbook):
     assert result["account_id"] == sandbox.accounts["dev"]
     checks = {c["id"]: c for c in result["checks"]}
     assert checks["security_contact"]["status"] == "pass" and checks["security_contact"]["security_hub"] == "Account.1"
+
+
+def test_every_account_is_read_in_one_run_each_in_its_own_credentials(sandbox, run_playbook):
+    with sandbox.record() as recording:
+        run = run_playbook("""
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - name: posture
+              ssoshift.identity_center.account_security_info:
+                accounts: all
+        """)
+    result = run.task("posture")
+    assert run.returncode == 0, run.failures
+    assert recording.writes == []
+    read = {a["account_name"]: a for a in result["accounts"]}
+    assert {a["account_id"] for a in result["accounts"]} == set(sandbox.accounts.values())
+    # Each member account is reached once through the member role; the management account with the caller's keys.
+    assert recording.operations.count("AssumeRole") == len(sandbox.accounts) - 1
+    prod = {c["id"]: c for c in read["prod"]["checks"]}
+    assert prod["no_admin_users"]["evidence"]["users"] == ["prod-admin"]
+    assert "admin" not in prod["no_console_users"]["evidence"]["users"]
+    # The organization-level facts are read once, from the caller.
+    assert recording.operations.count("ListInstances") == 1
+    assert result["summary"]["fail"] == sum(a["summary"]["fail"] for a in result["accounts"])
+    assert result["closed_accounts"] == []
+    assert "secret" not in run.stdout.lower().replace("secret_key", "")
+
+
+def test_named_accounts_only_and_an_unknown_one_fails_before_any_account_is_read(sandbox, run_playbook):
+    run = run_playbook("""
+    - hosts: localhost
+      gather_facts: false
+      tasks:
+        - name: two accounts
+          ssoshift.identity_center.account_security_info:
+            accounts: [dev, "{{ prod_id }}"]
+        - name: unknown account
+          ssoshift.identity_center.account_security_info:
+            accounts: [dev, no-such-account]
+          ignore_errors: true
+    """, {"prod_id": sandbox.accounts["prod"]})
+    assert [a["account_name"] for a in run.task("two accounts")["accounts"]] == ["dev", "prod"]
+    failed = run.task("unknown account")
+    assert failed["failed"] and "accounts: no account with ID or name 'no-such-account' in the organization" in failed["msg"]
+    assert "accounts" not in failed

@@ -40,7 +40,7 @@ EXAMPLE = f"""
           candidates: "{{{{ automation_roles_retirement_candidates }}}}"
           break_glass: "{{{{ break_glass_roles }}}}"
 """
-VALIDATE = "Check the automation roles of the access model before any change"
+VALIDATE = "OIDC providers and CI/CD roles in every account the access model names"
 
 
 def _trust(account_id, subject):
@@ -75,7 +75,7 @@ def test_example_model_creates_deploy_roles_in_every_account_and_a_second_run_ch
         assert {"account_id": account_id, "account_name": name, "role_name": "deploy",
                 "role_arn": f"arn:aws:iam::{account_id}:role/deploy",
                 "provider_arn": f"arn:aws:iam::{account_id}:oidc-provider/{GITHUB}",
-                "subjects": ["repo:acme/app:environment:prod"]} in report["created"]
+                "subjects": ["repo:acme/app:environment:prod"], "action": "create"} in report["created"]
     assert len(report["created"]) == 3
     assert report["candidates"] == [{
         "name": "ci-deployer", "account": "management", "account_id": "123456789012", "account_name": "master",
@@ -139,7 +139,7 @@ UNSAFE = [
      "automation_roles[0] (unsafe).oidc.audiences: at least one audience is required"),
     ("no-subject", {"subjects": []}, "automation_roles[0] (unsafe).subjects: at least one subject is required"),
     ("unknown-account", {"accounts": ["dev", "qa"]},
-     "automation_roles[0] (unsafe).accounts: account 'qa' is not in the organization"),
+     "automation_roles[0] (unsafe).accounts: no account with ID or name 'qa' in the organization"),
 ]
 
 

@@ -17,7 +17,7 @@ ROLE = """
         var: break_glass_roles
 """
 OPERATOR = "arn:aws:iam::123456789012:user/break-glass-operator"
-VALIDATE = "Check the break-glass section of the access model before any change"
+VALIDATE = "Break-glass role in every account the access model names"
 
 
 def test_break_glass_role_trusts_only_the_named_principal_with_mfa_and_alerts(sandbox, run_playbook):
@@ -52,9 +52,10 @@ def test_break_glass_role_trusts_only_the_named_principal_with_mfa_and_alerts(sa
             "eventSource": ["sts.amazonaws.com"], "eventName": ["AssumeRole"],
             "requestParameters": {"roleArn": [f"arn:aws:iam::{account_id}:role/BreakGlassTest"]}}
         assert [t["Arn"] for t in events.list_targets_by_rule(Rule="BreakGlassTest-assumed")["Targets"]] == [topic]
-        assert {"account_id": account_id, "account_name": name,
+        assert {"account_id": account_id, "account_name": name, "role_name": "BreakGlassTest",
                 "role_arn": f"arn:aws:iam::{account_id}:role/BreakGlassTest", "trusted_principals": [OPERATOR],
-                "max_session_duration": 3600, "alert_rule": rule["Arn"]} in report
+                "max_session_duration": 3600, "alert_rule": rule["Arn"], "action": "create",
+                "changes": ["trust_policy", "description", "max_session_duration", "managed_policies", "tags"]} in report
     assert len(report) == 2
     # The staging account was not named: no role there.
     staging = sandbox.client("iam", account="staging")

@@ -7,12 +7,13 @@ from ansible_collections.ssoshift.identity_center.plugins.module_utils import au
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.access_model import model_problems
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.oidc_provider import apply_changes
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.oidc_provider import plan_changes
-from ansible_collections.ssoshift.identity_center.plugins.filter.automation_plan import FilterModule as AutomationFilter
-from ansible_collections.ssoshift.identity_center.plugins.filter.break_glass_plan import FilterModule as BreakGlassFilter
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import SsoShiftError
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.organizations import AccountIndex
 
 GITHUB = "token.actions.githubusercontent.com"
 ACCOUNTS = [{"id": "123456789012", "name": "master"}, {"id": "210987654321", "name": "prod"},
             {"id": "111111111111", "name": "dev"}, {"id": "333333333333", "name": "closed", "status": "SUSPENDED"}]
+INDEX = AccountIndex(ACCOUNTS, "123456789012")
 DEPLOY = {"name": "deploy", "accounts": ["dev", "prod"], "oidc": "github", "subjects": ["repo:acme/app:environment:prod"]}
 
 
@@ -135,9 +136,9 @@ def test_access_model_problems_include_both_sections_with_field_and_value():
     ], break_glass={"accounts": "all", "trusted_principals": ["arn:aws:iam::123456789012:root"]})
     assert "automation_roles[0] (deploy).subjects: 'repo:*' trusts every pipeline of every user of the identity " \
            "provider; name the repository or project and its branch or environment" in problems
-    assert "automation_roles[1] (build): unknown option 'typo' (expected one of accounts, allow_wildcard_subjects, " \
-           "description, inline_policies, managed_policies, max_session_duration, name, oidc, permissions_boundary, " \
-           "replaces_iam_users, subjects, tags)" in problems
+    assert "automation_roles[1] (build): unknown option 'typo' (expected one of accounts, adopt, allow_wildcard_subjects, " \
+           "description, inline_policies, managed_policies, max_session_duration, name, oidc, " \
+           "permissions_boundary, replaces_iam_users, subjects, tags)" in problems
     assert "automation_roles[1] (build).max_session_duration: must be a number of seconds between 3600 and 43200, " \
            "got '60'" in problems
     assert any(p.startswith("automation_roles[1] (build).managed_policies: not a managed policy ARN") and
@@ -154,7 +155,7 @@ def test_missing_subjects_and_duplicate_roles_are_problems():
 
 
 def test_an_empty_break_glass_section_means_none():
-    assert automation.break_glass_problems({}) == [] and automation.break_glass_plan({}, ACCOUNTS) == []
+    assert automation.break_glass_problems({}) == [] and automation.break_glass_plan({}, INDEX) == ([], [])
 
 
 def test_plan_merges_audiences_per_issuer_and_lists_retirement_candidates():
@@ -163,36 +164,40 @@ def test_plan_merges_audiences_per_issuer_and_lists_retirement_candidates():
                     replaces_iam_users=[{"name": "ci-deployer", "account": "management"}]),
                {"name": "infra", "accounts": ["prod"], "subjects": ["system:ci:infra"],
                 "oidc": {"url": f"https://{GITHUB}", "audiences": ["custom"]}}]
-    plan = AutomationFilter().filters()["automation_plan"](entries, ACCOUNTS, "123456789012", "aws", {"managed-by": "x"})
+    plan = automation.automation_plan(entries, INDEX, "aws", {"team": "x"})
     dev, prod = plan["accounts"]
     assert (dev["account_name"], prod["account_name"]) == ("dev", "prod")
     assert prod["providers"] == [{"url": f"https://{GITHUB}", "arn": f"arn:aws:iam::210987654321:oidc-provider/{GITHUB}",
-                                  "client_ids": ["sts.amazonaws.com", "custom"], "thumbprints": []}]
+                                  "client_ids": ["sts.amazonaws.com", "custom"], "thumbprints": [], "adopt": False}]
     deploy = dev["roles"][0]
     assert deploy["role_arn"] == "arn:aws:iam::111111111111:role/deploy"
     assert deploy["trust_policy"]["Statement"][0]["Principal"] == {
         "Federated": f"arn:aws:iam::111111111111:oidc-provider/{GITHUB}"}
     assert deploy["inline_policies"] == [{"name": "s3", "document": {"Version": "2012-10-17", "Statement": []}}]
-    assert deploy["tags"] == {"managed-by": "x"} and deploy["max_session_duration"] == 3600
+    assert deploy["tags"] == {"team": "x"} and deploy["max_session_duration"] == 3600
     assert deploy["permissions_boundary"] == ""
     assert plan["retirement_candidates"] == [{
         "name": "ci-deployer", "account": "management", "account_id": "123456789012", "account_name": "master",
         "replaced_by": ["arn:aws:iam::111111111111:role/deploy", "arn:aws:iam::210987654321:role/deploy"]}]
 
 
-def test_plan_refuses_unknown_accounts_and_unsafe_subjects():
-    plan = AutomationFilter().filters()["automation_plan"]
-    with pytest.raises(Exception, match="automation_roles\\[0\\] \\(deploy\\).accounts: unknown account\\(s\\): 'qa'"):
-        plan([dict(DEPLOY, accounts=["qa"])], ACCOUNTS)
-    with pytest.raises(Exception, match="'\\*' trusts every pipeline"):
-        plan([dict(DEPLOY, subjects=["*"])], ACCOUNTS)
+def test_plan_refuses_unknown_and_closed_accounts_and_unsafe_subjects():
+    with pytest.raises(SsoShiftError) as unknown:
+        automation.automation_plan([dict(DEPLOY, accounts=["qa", "closed"])], INDEX)
+    assert unknown.value.problems == [
+        "automation_roles[0] (deploy).accounts: no account with ID or name 'qa' in the organization",
+        "automation_roles[0] (deploy).accounts: account 'closed' (333333333333) is SUSPENDED (closed with "
+        "CloseAccount): nothing may be given access or changed in it; remove it from the model"]
+    with pytest.raises(SsoShiftError, match="'\\*' trusts every pipeline"):
+        automation.automation_plan([dict(DEPLOY, subjects=["*"])], INDEX)
 
 
 def test_break_glass_plan_covers_every_active_account_with_the_alert():
     section = {"accounts": "all", "trusted_principals": ["arn:aws:iam::123456789012:user/break-glass"],
                "alert_topic_arn": "arn:aws:sns:us-east-1:123456789012:security-alerts"}
-    plans = BreakGlassFilter().filters()["break_glass_plan"](section, ACCOUNTS, "123456789012", "aws", {"purpose": "bg"})
+    plans, skipped = automation.break_glass_plan(section, INDEX, "aws", {"purpose": "bg"})
     assert [p["account_name"] for p in plans] == ["dev", "master", "prod"]
+    assert [a["name"] for a in skipped] == ["closed"]
     prod = plans[2]
     assert prod["role_arn"] == "arn:aws:iam::210987654321:role/BreakGlassAdmin"
     assert prod["max_session_duration"] == 3600 and prod["tags"] == {"purpose": "bg"}
@@ -209,3 +214,49 @@ def test_provider_changes_add_remove_and_retag():
                                               "tags": {"k": "2"}}
     assert plan_changes(before, {"client_ids": ["b", "a"], "thumbprints": None, "tags": None}) == {}
     assert plan_changes(before, {"client_ids": ["a"], "thumbprints": None, "tags": None}, purge_client_ids=False) == {}
+
+
+@pytest.mark.parametrize("name,member_role,expected", [
+    ("OrganizationAccountAccessRole", None, "is the role the management account (or AWS Control Tower) uses"),
+    ("AWSControlTowerExecution", None, "is the role the management account (or AWS Control Tower) uses"),
+    ("AWSReservedSSO_AdministratorAccess_0123456789abcdef", None, "is a role AWS creates and manages"),
+    ("AWSServiceRoleForSupport", None, "is a role AWS creates and manages"),
+    ("OrgAdmin", "OrgAdmin", "is the member role this run assumes to reach every member account"),
+])
+def test_reserved_role_names_are_refused_even_with_adopt(name, member_role, expected):
+    problems = automation.automation_problems([dict(DEPLOY, name=name, adopt=True)], member_role)
+    assert any(p.startswith(f"automation_roles[0] ({name}).name: '{name}' ") and expected in p
+               and "adopt: true does not allow it either" in p for p in problems), problems
+    section = {"role_name": name, "accounts": "all", "trusted_principals": ["arn:aws:iam::123456789012:user/bg"],
+               "adopt": True}
+    assert any(p.startswith(f"break_glass.role_name: '{name}' ") for p in
+               automation.break_glass_problems(section, member_role)), name
+
+
+def test_one_role_name_in_two_sections_is_refused():
+    section = {"role_name": "deploy", "accounts": "all", "trusted_principals": ["arn:aws:iam::123456789012:user/bg"]}
+    assert automation.break_glass_problems(section, None, [DEPLOY]) == [
+        "break_glass.role_name: 'deploy' is also the name of automation_roles[0] (deploy); one IAM role cannot be both, "
+        "choose another name"]
+    assert model_problems(None, automation_roles=[DEPLOY], break_glass=section)[-1].startswith(
+        "break_glass.role_name: 'deploy' is also the name of automation_roles[0] (deploy)")
+
+
+@pytest.mark.parametrize("name", ["d\u00e9ploy", "\u0434\u0435\u043f\u043b\u043e\u0439", "deploy\u2003"])
+def test_role_names_outside_ascii_are_refused(name):
+    problems = automation.automation_problems([dict(DEPLOY, name=name)])
+    assert f"automation_roles[0] ({name}).name: an IAM role name, 1-64 characters of letters (A-Z, a-z), digits and " \
+           f"+=,.@_- (ASCII only), got '{name}'" in problems
+
+
+def test_adopt_must_be_a_boolean_and_the_ownership_tag_cannot_be_faked():
+    problems = automation.automation_problems([dict(DEPLOY, adopt="yes", tags={"managed-by": "terraform"})])
+    assert "automation_roles[0] (deploy).adopt: must be true or false, got 'yes'" in problems
+    assert any(p.startswith("automation_roles[0] (deploy).tags: the tag 'managed-by' is the collection's ownership")
+               for p in problems)
+
+
+def test_a_single_account_where_a_list_belongs_is_named_as_such():
+    assert automation.automation_problems([dict(DEPLOY, accounts="dev")]) == [
+        "automation_roles[0] (deploy).accounts: must be a non-empty list of account names, IDs or 'management', "
+        "got the single value 'dev' (write it as a list: [dev])"]
