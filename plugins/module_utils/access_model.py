@@ -20,6 +20,8 @@ from ansible_collections.ssoshift.identity_center.plugins.module_utils.validatio
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import USER_ATTRIBUTES
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import _quote
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import duplicates
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import list_problem
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import string_problem
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import unknown_keys
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import validate_group
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import validate_contact
@@ -31,6 +33,14 @@ GROUP_KEYS = {"name", "description", "members", "purge_members"}
 PERMISSION_SET_KEYS = {"name", "description", "session_duration", "relay_state", "managed_policies",
                        "customer_managed_policies", "inline_policy", "permissions_boundary", "tags"}
 SECTION_KEYS = {"users", "groups", "permission_sets", "assignments"}
+
+
+def model_names(identity_center, section, key):
+    """The names a section of identity_center declares ({user_name} of users, {name} of groups and permission
+    sets); entries of the wrong shape are left to the validation, which names them."""
+    entries = identity_center.get(section) if isinstance(identity_center, dict) else None
+    return {entry[key] for entry in entries if isinstance(entry, dict) and isinstance(entry.get(key), str)} \
+        if isinstance(entries, list) else set()
 
 
 def _entries(section, name, problems):
@@ -136,9 +146,9 @@ def contact_problems(contacts):
 LEGACY_USER_KEYS = {"name", "account", "replaced_by"}
 
 
-def legacy_user_problems(users, account_ids=None):
-    """Problems of legacy_iam_users: [{name, account}]; with account_ids (names and IDs the
-    organization knows, e.g. from account_reference_map), unknown accounts too."""
+def legacy_user_problems(users):
+    """Problems of legacy_iam_users' shape: [{name, account}]. The accounts are checked against the
+    organization by the caller (legacy_user_accounts + organizations.AccountIndex)."""
     if users is None:
         return []
     if not isinstance(users, list):
@@ -156,29 +166,43 @@ def legacy_user_problems(users, account_ids=None):
             problems.append(f"{where}.name: an IAM user name is 1-64 characters of {IAM_NAME_HINT}, got {_quote(name)}")
         if account is None or str(account) == "":
             problems.append(f"{where}.account: required (account name, ID or 'management'), got nothing")
-        elif account_ids is not None and str(account) not in account_ids:
-            problems.append(f"{where}.account: '{account}' is not an account of the organization")
+        if not isinstance(name, (str, type(None))) or not isinstance(account, (str, int, type(None))):
+            continue
         if (name, str(account)) in seen:
             problems.append(f"{where}: user '{name}' in account '{account}' is listed more than once")
         seen.add((name, str(account)))
     return problems
 
 
+def legacy_user_accounts(users):
+    """[(where, account reference)] of legacy_iam_users, for the one account resolver."""
+    references = []
+    for index, user in enumerate(users if isinstance(users, list) else []):
+        if isinstance(user, dict) and user.get("account") not in (None, ""):
+            where = f"legacy_iam_users[{index}]" + (f" ({user['name']})" if isinstance(user.get("name"), str) else "")
+            references.append((where + ".account", user["account"]))
+    return references
+
+
 def assignment_references(identity_center):
     """What the assignments name outside the model: permission sets {name: [where]} and
     targets [(where, targets)] (accounts and OUs are checked against the organization)."""
     identity_center = identity_center or {}
-    model_sets = {p.get("name") for p in identity_center.get("permission_sets") or [] if isinstance(p, dict)}
+    model_sets = model_names(identity_center, "permission_sets", "name")
     outside_sets, targets = {}, []
     for index, entry in enumerate(identity_center.get("assignments") or []):
         if not isinstance(entry, dict):
             continue
         where = f"identity_center.assignments[{index}]"
-        for reference in entry.get("permission_sets") or []:
+        sets = entry.get("permission_sets")
+        for reference in sets if isinstance(sets, list) else []:
             if isinstance(reference, str) and reference not in model_sets and not is_arn(reference):
                 outside_sets.setdefault(reference, []).append(where + ".permission_sets")
-        if isinstance(entry.get("targets"), dict):
-            targets.append((where, entry["targets"]))
+        target = entry.get("targets")
+        # Targets of the wrong shape are problems of entry_problems already; they are not expanded.
+        if isinstance(target, dict) and all(isinstance(target.get(key), (list, type(None)))
+                                            for key in ("accounts", "ous", "exclude_accounts")):
+            targets.append((where, target))
     return outside_sets, targets
 
 
@@ -191,13 +215,14 @@ def principals_to_look_up(identity_center, manage_directory=True):
     identity_center = identity_center or {}
     users = [u for u in identity_center.get("users") or [] if isinstance(u, dict)]
     groups = [g for g in identity_center.get("groups") or [] if isinstance(g, dict)]
-    model_users = {u.get("user_name") for u in users}
+    model_users = model_names(identity_center, "users", "user_name")
     wanted = {"users": {}, "groups": {}}
     for index, group in enumerate(groups):
         where = _label("groups", index, group, "name")
         if not manage_directory and isinstance(group.get("name"), str):
             wanted["groups"].setdefault(group["name"], []).append(where)
-        for member in group.get("members") or []:
+        members = group.get("members")
+        for member in members if isinstance(members, list) else []:
             if isinstance(member, str) and member.strip() and (not manage_directory or member not in model_users):
                 wanted["users"].setdefault(member, []).append(where + ".members")
     for index, entry in enumerate(identity_center.get("assignments") or []):
@@ -206,7 +231,7 @@ def principals_to_look_up(identity_center, manage_directory=True):
         where = f"identity_center.assignments[{index}]"
         if isinstance(entry.get("user"), str) and (not manage_directory or entry["user"] not in model_users):
             wanted["users"].setdefault(entry["user"], []).append(where + ".user")
-        model_groups = {g.get("name") for g in groups}
+        model_groups = model_names(identity_center, "groups", "name")
         if isinstance(entry.get("group"), str) and (not manage_directory or entry["group"] not in model_groups):
             wanted["groups"].setdefault(entry["group"], []).append(where + ".group")
     if not manage_directory:
@@ -214,3 +239,67 @@ def principals_to_look_up(identity_center, manage_directory=True):
             if isinstance(user.get("user_name"), str):
                 wanted["users"].setdefault(user["user_name"], []).append(_label("users", index, user, "user_name"))
     return wanted
+
+
+# --------------------------------------------------------------------------- the model document as a whole
+
+# The top-level keys of the access model (docs/access-model.md). A variable spelled close to one of them is
+# almost certainly a typo that would silently leave a section out of the run.
+MODEL_SECTIONS = ("identity_center", "alternate_contacts", "legacy_iam_users", "automation_roles", "break_glass",
+                  "verification", "member_role_name")
+
+
+def section_name_problems(variable_names):
+    """A problem for every variable name that is a close spelling of a section name but not one
+    (`identity_centre` for `identity_center`), naming the likely intended section."""
+    import difflib
+
+    problems = []
+    for name in sorted(set(n for n in variable_names or [] if isinstance(n, str))):
+        if name in MODEL_SECTIONS:
+            continue
+        close = difflib.get_close_matches(name, MODEL_SECTIONS, n=1, cutoff=0.85)
+        if close:
+            problems.append(f"{name}: not a section of the access model; did you mean '{close[0]}'? "
+                            "(a misspelt section is not read, and its phase would silently do nothing)")
+    return problems
+
+
+VERIFICATION_KEYS = {"administrators", "permission_set", "accounts"}
+
+
+def verification_problems(section, identity_center=None):
+    """Problems of the model's `verification` section: {administrators: [user names], permission_set: name,
+    accounts: [account references]}. Whether the users, the permission set and the accounts exist is
+    checked by the caller (access_model_validate) against the model, Identity Center and the organization."""
+    if section is None:
+        return []
+    if not isinstance(section, dict):
+        return [f"verification: must be a mapping with administrators, permission_set and accounts, got "
+                f"{type(section).__name__} {_quote(section)}"]
+    problems = unknown_keys(section, VERIFICATION_KEYS, "verification")
+    administrators = section.get("administrators")
+    problem = list_problem(administrators, "verification.administrators", "Identity Center user names")
+    if problem:
+        problems.append(problem)
+    else:
+        problems.extend(f"verification.administrators: each is an Identity Center user name, got {_quote(a)}"
+                        for a in administrators or [] if not isinstance(a, str) or not a.strip())
+    if "permission_set" in section:
+        problem = string_problem(section["permission_set"], "verification.permission_set", "a permission set name")
+        problems.extend([problem] if problem else [])
+    problem = list_problem(section.get("accounts"), "verification.accounts", "account names, IDs or 'management'")
+    problems.extend([problem] if problem else [])
+    return problems
+
+
+def verification_references(section, identity_center=None):
+    """What `verification` names outside itself: (administrators, permission set, [(where, account)])."""
+    if not isinstance(section, dict):
+        return [], None, []
+    administrators = [a for a in section.get("administrators") or [] if isinstance(a, str)] \
+        if isinstance(section.get("administrators"), list) else []
+    permission_set = section.get("permission_set", "AdministratorAccess")
+    accounts = section.get("accounts") if isinstance(section.get("accounts"), list) else []
+    return administrators, permission_set if isinstance(permission_set, str) else None, \
+        [("verification.accounts", account) for account in accounts]

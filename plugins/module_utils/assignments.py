@@ -26,7 +26,10 @@ except ImportError:
 
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import fail_if_problems
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import paginate
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.organizations import account_reference_map
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.organizations import AccountIndex
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import _quote
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import list_problem
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import string_problem
 
 Assignment = collections.namedtuple("Assignment", "account_id permission_set_arn principal_type principal_id")
 
@@ -55,11 +58,22 @@ def entry_problems(entries):
         given = [key for key in ("user", "group", "principal_id") if entry.get(key)]
         if len(given) != 1:
             problems.append(f"{where}: give exactly one of user, group or principal_id (got {given or 'none'})")
+        for key, what in (("user", "a user name"), ("group", "a group display name"), ("principal_id", "an ID")):
+            if entry.get(key) is not None:
+                problem = string_problem(entry[key], f"{where}.{key}", what)
+                problems.extend([problem] if problem else [])
         if entry.get("principal_id") and entry.get("principal_type") not in ("USER", "GROUP"):
             problems.append(f"{where}.principal_type: must be USER or GROUP with principal_id, "
                             f"got '{entry.get('principal_type')}'")
-        if not entry.get("permission_sets"):
+        sets = entry.get("permission_sets")
+        problem = list_problem(sets, f"{where}.permission_sets", "permission set names or ARNs")
+        if problem:
+            problems.append(problem)
+        elif not sets:
             problems.append(f"{where}.permission_sets: at least one permission set name or ARN is needed")
+        else:
+            problems.extend(f"{where}.permission_sets: each is a permission set name or ARN, got {_quote(s)}"
+                            for s in sets if not isinstance(s, str) or not s)
         targets = entry.get("targets")
         if not isinstance(targets, dict) or not any(targets.get(k) for k in ("accounts", "ous", "organization")):
             problems.append(f"{where}.targets: give accounts, ous or organization: true, got '{targets}'")
@@ -67,6 +81,10 @@ def entry_problems(entries):
             unknown = sorted(set(k for k, v in targets.items() if v is not None) - TARGET_KEYS)
             if unknown:
                 problems.append(f"{where}.targets: unknown option(s) {', '.join(unknown)}")
+            for key, what in (("accounts", "account names, IDs or 'management'"), ("ous", "OU paths or IDs"),
+                              ("exclude_accounts", "account names, IDs or 'management'")):
+                problem = list_problem(targets.get(key), f"{where}.targets.{key}", what)
+                problems.extend([problem] if problem else [])
     return problems
 
 
@@ -81,23 +99,26 @@ def principal_label(entry):
 # --------------------------------------------------------------------------- organisation targets
 
 class OrganizationTargets:
-    """Accounts by name/ID and OUs by path/ID, from describe_organization's view."""
+    """Accounts by name/ID (organizations.AccountIndex) and OUs by path/ID, from describe_organization's view.
+
+    Closed accounts (SUSPENDED, PENDING_CLOSURE, CLOSED, or not activated yet) are never targeted: naming one
+    in `accounts` is a problem; OUs and the whole organization skip them, and `skipped` lists them.
+    """
 
     def __init__(self, organization):
-        self.management_account_id = organization["organization"]["management_account_id"]
-        self.accounts = list(organization["accounts"])
-        self.references = account_reference_map(self.accounts, self.management_account_id)
+        self.index = AccountIndex.from_organization(organization)
+        self.management_account_id = self.index.management_account_id
+        self.accounts = self.index.accounts
         self.names = {a["id"]: a["name"] for a in self.accounts}
-        self.by_id = {a["id"]: a for a in self.accounts}
+        self.by_id = self.index.by_id
         self.ous = {ou["path"]: ou for ou in organization["organizational_units"]}
         self.ou_ids = {ou["id"]: ou for ou in organization["organizational_units"]}
         self.parents = {ou["id"]: ou["parent_id"] for ou in organization["organizational_units"]}
-
-    def active(self, account):
-        return account.get("status") in (None, "ACTIVE")
+        self.skipped = {}
 
     def account_id(self, reference):
-        return self.references.get(str(reference))
+        account, problem = self.index.lookup(reference, "account")
+        return None if problem else account["id"]
 
     def under_ou(self, reference, recursive=True):
         """Accounts under an OU (path or ID); None when the OU does not exist."""
@@ -119,15 +140,14 @@ class OrganizationTargets:
         return False
 
     def expand(self, targets, where, problems):
-        """Account IDs of one entry's targets; problems for unknown names and empty results."""
+        """Account IDs of one entry's targets; problems for unknown or closed accounts and empty results."""
         chosen = []
         for reference in targets.get("accounts") or []:
-            account_id = self.account_id(reference)
-            if account_id is None:
-                problems.append(f"{where}.targets.accounts: no account with ID or name '{reference}' "
-                                "(or the name is shared by several accounts)")
+            account, problem = self.index.lookup(reference, f"{where}.targets.accounts")
+            if problem:
+                problems.append(problem)
             else:
-                chosen.append(account_id)
+                chosen.append(account["id"])
         broad = []
         for reference in targets.get("ous") or []:
             found = self.under_ou(reference, targets.get("recursive", True) is not False)
@@ -141,10 +161,14 @@ class OrganizationTargets:
         # out unless asked; naming it in `accounts` is an explicit choice and is kept.
         if not targets.get("include_management_account"):
             broad = [a for a in broad if a != self.management_account_id]
-        chosen.extend(a for a in broad if self.active(self.by_id[a]))
+        for account_id in broad:
+            if self.index.is_closed(self.by_id[account_id]):
+                self.skipped[account_id] = self.by_id[account_id]
+            else:
+                chosen.append(account_id)
         excluded = set()
         for reference in targets.get("exclude_accounts") or []:
-            account_id = self.account_id(reference)
+            account_id = self.index.references.get(str(reference))
             if account_id is None:
                 problems.append(f"{where}.targets.exclude_accounts: no account with ID or name '{reference}'")
             else:
@@ -153,6 +177,11 @@ class OrganizationTargets:
         if not result and not any(p.startswith(where + ".targets") for p in problems):
             problems.append(f"{where}.targets: selects no account")
         return result
+
+    def skipped_accounts(self):
+        """[{account_id, account_name, status}] of the closed accounts that OUs or the organization left out."""
+        return [{"account_id": a["id"], "account_name": a["name"], "status": a["status"]}
+                for a in sorted(self.skipped.values(), key=lambda a: a["name"])]
 
 
 # --------------------------------------------------------------------------- resolution

@@ -431,14 +431,14 @@ def account_references(automation_roles, break_glass):
     for index, entry in enumerate(automation_roles if isinstance(automation_roles, list) else []):
         if isinstance(entry, dict) and isinstance(entry.get("accounts"), list):
             where = _label("automation_roles", index, entry, "name") + ".accounts"
-            references.extend((where, str(account)) for account in entry["accounts"])
+            references.extend((where, account) for account in entry["accounts"])
         if isinstance(entry, dict):
             for user in entry.get("replaces_iam_users") or []:
                 if isinstance(user, dict) and user.get("account"):
                     references.append((_label("automation_roles", index, entry, "name") + ".replaces_iam_users",
-                                       str(user["account"])))
+                                       user["account"]))
     if isinstance(break_glass, dict) and isinstance(break_glass.get("accounts"), list):
-        references.extend(("break_glass.accounts", str(account)) for account in break_glass["accounts"])
+        references.extend(("break_glass.accounts", account) for account in break_glass["accounts"])
     return references
 
 

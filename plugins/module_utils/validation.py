@@ -132,6 +132,12 @@ def validate_permission_set(spec, field="permission_set"):
                         f"got {_quote(relay_state)}")
 
     managed = spec.get("managed_policies") or []
+    for key, what in (("managed_policies", "policy ARNs or names"), ("customer_managed_policies", "{name, path}")):
+        problem = list_problem(spec.get(key), f"{field}.{key}", what)
+        if problem:
+            problems.append(problem)
+    if not isinstance(managed, list):
+        managed = []
     if len(managed) > MANAGED_POLICIES_MAX:
         problems.append(f"{field}.managed_policies: {len(managed)} policies, more than AWS's limit of "
                         f"{MANAGED_POLICIES_MAX}")
@@ -140,6 +146,8 @@ def validate_permission_set(spec, field="permission_set"):
             problems.append(f"{field}.managed_policies: not an AWS-managed policy ARN "
                             f"(arn:aws:iam::aws:policy/NAME) or name, got {_quote(reference)}")
     customer = spec.get("customer_managed_policies") or []
+    if not isinstance(customer, list):
+        customer = []
     if len(customer) > CUSTOMER_MANAGED_POLICIES_MAX:
         problems.append(f"{field}.customer_managed_policies: {len(customer)} policies, more than AWS's limit of "
                         f"{CUSTOMER_MANAGED_POLICIES_MAX}")
@@ -208,7 +216,12 @@ def validate_group(spec, field="group"):
     description = spec.get("description")
     if description is not None and (not isinstance(description, str) or len(description) > 1024):
         problems.append(f"{field}.description: at most 1024 characters, got {_quote(description)}")
-    for member in spec.get("members") or []:
+    members = spec.get("members")
+    problem = list_problem(members, f"{field}.members", "user names")
+    if problem:
+        problems.append(problem)
+        members = []
+    for member in members or []:
         if not isinstance(member, str) or not member.strip():
             problems.append(f"{field}.members: each member is a user name, got {_quote(member)}")
     return problems
@@ -244,9 +257,31 @@ def unknown_keys(entry, allowed, where):
 
 
 def duplicates(names):
+    """Names listed more than once, in order; values that are not names (lists, mappings) are left to the
+    type checks, which name them."""
     seen, repeated = set(), []
     for name in names:
+        if isinstance(name, (list, dict, set)):
+            continue
         if name in seen and name not in repeated:
             repeated.append(name)
         seen.add(name)
     return repeated
+
+
+def list_problem(value, field, what):
+    """Why `value` is not a list of `what` (None when it is a list or not given). A single value where a list
+    belongs is named as such, so it is not read one character at a time."""
+    if value is None or isinstance(value, list):
+        return None
+    if isinstance(value, (str, int)) and not isinstance(value, bool):
+        return f"{field}: must be a list of {what}, got the single value {_quote(str(value))} (write it as a list: [{value}])"
+    return f"{field}: must be a list of {what}, got {type(value).__name__} {_quote(value)}"
+
+
+def string_problem(value, field, what):
+    """Why `value` is not a non-empty string (None when it is)."""
+    if isinstance(value, str) and value.strip():
+        return None
+    kind = "nothing" if value is None else f"{type(value).__name__} {_quote(value)}"
+    return f"{field}: must be {what} (a string), got {kind}"

@@ -33,6 +33,21 @@ options:
   break_glass:
     description: The C(break_glass) part of the access model (docs/break-glass.md).
     type: dict
+  verification:
+    description:
+      - The C(verification) part of the access model - C(administrators) (Identity Center user names),
+        C(permission_set) (default C(AdministratorAccess)) and C(accounts). The users must be in the model or the
+        identity store, the permission set in the model or Identity Center, the accounts in the organization and
+        active.
+    type: raw
+  variable_names:
+    description:
+      - The names of the play's variables (C(lookup('ansible.builtin.varnames', '.+'))). A name spelt close to a
+        section of the access model (C(identity_centre) for C(identity_center)) is a problem naming the likely
+        intended section, since a misspelt section is silently not read.
+    type: list
+    elements: str
+    default: []
   alternate_contacts:
     description:
       - The C(alternate_contacts) part of the access model, C(billing), C(operations) and C(security), each with
@@ -99,9 +114,14 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.access_model import assignment_references
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.access_model import contact_problems
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.access_model import legacy_user_accounts
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.access_model import legacy_user_problems
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.access_model import model_names
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.access_model import model_problems
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.access_model import principals_to_look_up
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.access_model import section_name_problems
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.access_model import verification_problems
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.access_model import verification_references
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.automation import account_references
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import client
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.directory import IdentityStore
@@ -109,32 +129,47 @@ from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules i
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.assignments import OrganizationTargets
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import identity_store_id
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import instance_arn
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.organizations import account_reference_map
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.organizations import AccountIndex
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.organizations import describe_organization
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.permission_sets import PermissionSets
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import run
 
 
 def check(module):
-    model = module.params["identity_center"] or {}
-    manage_directory = module.params["manage_directory"]
-    automation_roles, break_glass = module.params["automation_roles"], module.params["break_glass"]
-    problems = model_problems(module.params["identity_center"], manage_directory, automation_roles, break_glass,
-                              module.params["member_role_name"])
-    problems.extend(contact_problems(module.params["alternate_contacts"]))
-    legacy_users = module.params["legacy_iam_users"]
-    accounts = account_references(automation_roles, break_glass)
+    params = module.params
+    model = params["identity_center"] or {}
+    manage_directory = params["manage_directory"]
+    automation_roles, break_glass = params["automation_roles"], params["break_glass"]
+    legacy_users, verification = params["legacy_iam_users"], params["verification"]
+    problems = section_name_problems(params["variable_names"])
+    problems += model_problems(params["identity_center"], manage_directory, automation_roles, break_glass,
+                               params["member_role_name"])
+    problems += contact_problems(params["alternate_contacts"]) + legacy_user_problems(legacy_users)
+    problems += verification_problems(verification)
+
+    # Every account the model names, through the one resolver: unknown, shared-name, closed accounts and IDs
+    # that YAML read as numbers are named where they are written.
+    administrators, admin_set, verification_accounts = verification_references(verification)
+    references = (account_references(automation_roles, break_glass) + legacy_user_accounts(legacy_users)
+                  + verification_accounts)
+    outside_sets, targets = assignment_references(model)
     organization = None
-    if legacy_users or accounts:
+    if references or targets:
         organization = describe_organization(client(module, "organizations"))
-        known = account_reference_map(organization["accounts"], organization["organization"]["management_account_id"])
-        problems.extend(legacy_user_problems(legacy_users, set(known)))
-        for where, reference in accounts:
-            if reference not in known:
-                problems.append(f"{where}: account '{reference}' is not in the organization (or its name is shared)")
-    else:
-        problems.extend(legacy_user_problems(legacy_users))
+        index = AccountIndex.from_organization(organization)
+        for where, reference in references:
+            dummy, problem = index.lookup(reference, where)
+            problems.extend([problem] if problem else [])
+    if targets:
+        expander = OrganizationTargets(organization)
+        for where, target in targets:
+            expander.expand(target, where, problems)
+
     wanted = principals_to_look_up(model, manage_directory)
+    model_users = model_names(model, "users", "user_name")
+    for name in administrators:
+        if name not in model_users or not manage_directory:
+            wanted["users"].setdefault(name, []).append("verification.administrators")
     if wanted["users"] or wanted["groups"]:
         store = IdentityStore(client(module, "identitystore"), identity_store_id(module))
         for name, places in wanted["users"].items():
@@ -145,17 +180,15 @@ def check(module):
             if store.group_id(name) is None:
                 problems.append(f"{places[0]}: group '{name}' is not in the identity store {store.store_id}"
                                 + ("" if manage_directory else " (manage_directory is false: groups are only looked up)"))
-    outside_sets, targets = assignment_references(model)
+    model_sets = model_names(model, "permission_sets", "name")
+    if verification is not None and admin_set and admin_set not in model_sets:
+        outside_sets.setdefault(admin_set, []).append("verification.permission_set")
     if outside_sets:
         existing = PermissionSets(client(module, "sso-admin"), instance_arn(module)).by_name()
         for name, places in outside_sets.items():
             if name not in existing:
                 problems.append(f"{places[0]}: permission set '{name}' is neither in identity_center.permission_sets "
                                 "nor in Identity Center")
-    if targets:
-        organization = OrganizationTargets(organization or describe_organization(client(module, "organizations")))
-        for where, target in targets:
-            organization.expand(target, where, problems)
     summary = {key: len(model[key]) if isinstance(model, dict) and isinstance(model.get(key), list) else 0
                for key in ("users", "groups", "permission_sets", "assignments")}
     summary["legacy_iam_users"] = len(legacy_users) if isinstance(legacy_users, list) else 0
@@ -171,6 +204,8 @@ def main():
                            legacy_iam_users=dict(type="list", elements="raw"),
                            automation_roles=dict(type="list", elements="dict"),
                            break_glass=dict(type="dict"),
+                           verification=dict(type="raw"),
+                           variable_names=dict(type="list", elements="str", default=[]),
                            manage_directory=dict(type="bool", default=True),
                            member_role_name=dict(type="str", default="OrganizationAccountAccessRole"),
                            **DIRECTORY_OPTIONS),

@@ -153,6 +153,22 @@ api_calls:
   returned: always
   type: dict
   sample: {"ListAccountAssignmentsForPrincipal": 40, "CreateAccountAssignment": 12, "total": 131}
+skipped_accounts:
+  description: Closed accounts (C(SUSPENDED), C(PENDING_CLOSURE), C(CLOSED)) or accounts not activated yet that an OU or
+    the organization target left out. Naming such an account in C(targets.accounts) is an error instead.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    account_id:
+      description: Account ID.
+      type: str
+    account_name:
+      description: Account name.
+      type: str
+    status:
+      description: The account's state.
+      type: str
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
@@ -232,7 +248,7 @@ def reconcile(module):
         counts={"created": len(to_create), "deleted": len(to_delete), "unchanged": len(unchanged),
                 "failed": len(failures)},
         created=created, deleted=deleted, failures=failures, strategy=strategy, api_calls=counter.summary(),
-        diff=engine.diff_by_account(to_create, to_delete, names),
+        diff=engine.diff_by_account(to_create, to_delete, names), skipped_accounts=targets.skipped_accounts(),
     )
 
 

@@ -47,7 +47,7 @@ def test_exclusions_and_every_unknown_name_are_reported():
                                   "exclude_accounts": ["dev", "ghost"]})
     assert accounts == ["222222222222"]
     assert problems == [
-        "assignments[0].targets.accounts: no account with ID or name 'atlantis' (or the name is shared by several accounts)",
+        "assignments[0].targets.accounts: no account with ID or name 'atlantis' in the organization",
         "assignments[0].targets.ous: no organizational unit with path or ID 'Nope'",
         "assignments[0].targets.exclude_accounts: no account with ID or name 'ghost'",
     ]
