@@ -76,6 +76,17 @@ def summarize(checks):
     return {status: sum(1 for c in checks if c["status"] == status) for status in ("pass", "fail", "unknown")}
 
 
+def blocking_findings(accounts, fail_on):
+    """['prod: no_active_access_keys', ...]: the checks of `fail_on` that fail, per account ({account_name, checks}).
+    An unknown check ID in fail_on is an SsoShiftError (a typo would make the gate silently pass)."""
+    unknown = sorted(set(fail_on or []) - set(CHECKS))
+    if unknown:
+        raise SsoShiftError(f"fail_on: unknown check ID(s) {', '.join(repr(u) for u in unknown)} (expected some of "
+                            f"{', '.join(sorted(CHECKS))})")
+    return [f"{account['account_name']}: {check['id']}" for account in accounts for check in account["checks"]
+            if check["id"] in (fail_on or []) and check["status"] == "fail"]
+
+
 def _check(check_id, status, evidence):
     title, prowler, security_hub = CHECKS[check_id]
     return {"id": check_id, "title": title, "status": status, "evidence": evidence, "prowler": prowler,

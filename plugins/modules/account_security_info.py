@@ -41,6 +41,13 @@ options:
         top level.
     type: list
     elements: raw
+  fail_on:
+    description:
+      - Check IDs (for example C(root_mfa), C(root_no_access_keys)) whose failure in any account read fails the task,
+        after every account was read, listing each account and check. Empty - findings are reported, never fatal.
+    type: list
+    elements: str
+    default: []
 author:
   - ssoshift contributors (@ssoshift)
 extends_documentation_fragment:
@@ -129,6 +136,9 @@ accounts:
     summary:
       description: The account's pass, fail and unknown counts.
       type: dict
+    line:
+      description: One line for people - the account, its counts and the IDs of its failing checks.
+      type: str
 closed_accounts:
   description: Accounts of the organization that are closed or not activated, so were not read (with C(accounts=all)).
   returned: with I(accounts)
@@ -144,6 +154,11 @@ closed_accounts:
     status:
       description: The account's state (C(SUSPENDED), C(PENDING_CLOSURE), C(CLOSED), C(PENDING_ACTIVATION)).
       type: str
+blocking:
+  description: The findings listed in I(fail_on), each as the account name, a colon and the check ID; the task fails when there is one.
+  returned: when a check of I(fail_on) fails
+  type: list
+  elements: str
 failed_accounts:
   description: Accounts that could not be read, each with AWS's error code; the task fails when there is one.
   returned: when an account failed
@@ -180,6 +195,7 @@ from ansible_collections.ssoshift.identity_center.plugins.module_utils.common im
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import run
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.organizations import read_account_index
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.posture import assess
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.posture import blocking_findings
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.posture import combine
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.posture import gather
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.posture import gather_account
@@ -195,7 +211,11 @@ def read(module):
     facts = gather(client(module, "iam"), client(module, "account"), client(module, "sso-admin"))
     checks = assess(facts, module.params["unused_days"])
     account_id = client(module, "sts").get_caller_identity(aws_retry=True)["Account"]
-    return dict(changed=False, account_id=account_id, checks=checks, summary=summarize(checks))
+    result = dict(changed=False, account_id=account_id, checks=checks, summary=summarize(checks))
+    blocking = blocking_findings([{"account_name": account_id, "checks": checks}], module.params["fail_on"])
+    if blocking:
+        raise PartialFailure(f"Findings listed in fail_on: {'; '.join(blocking)}", dict(result, blocking=blocking))
+    return result
 
 
 def read_many(module):
@@ -208,8 +228,11 @@ def read_many(module):
     def posture_of(account):
         facts = gather_account(sessions.client(account["id"], "iam"), sessions.client(account["id"], "account"))
         checks = assess(combine(facts, organization_facts), module.params["unused_days"])
-        return {"account_id": account["id"], "account_name": account["name"], "checks": checks,
-                "summary": summarize(checks)}
+        summary = summarize(checks)
+        failing = ", ".join(c["id"] for c in checks if c["status"] == "fail") or "none"
+        return {"account_id": account["id"], "account_name": account["name"], "checks": checks, "summary": summary,
+                "line": f"{account['name']} ({account['id']}): {summary['pass']} pass, {summary['fail']} fail, "
+                        f"{summary['unknown']} unknown; failing: {failing}"}
 
     results, failures = for_each_account(chosen, posture_of, module.params["max_account_workers"])
     accounts = [results[a["id"]] for a in chosen if a["id"] in results]
@@ -220,12 +243,17 @@ def read_many(module):
     if failures:
         raise PartialFailure(failure_message(failures, index, "the posture"),
                              dict(result, failed_accounts=[f.to_result(index) for f in failures]))
+    blocking = blocking_findings(accounts, module.params["fail_on"])
+    if blocking:
+        raise PartialFailure(f"Findings listed in fail_on: {'; '.join(blocking)}", dict(result, blocking=blocking))
     return result
 
 
 def main():
     module = AnsibleAWSModule(argument_spec=dict(unused_days=dict(type="int", default=45),
-                                                 accounts=dict(type="list", elements="raw"), **ACCOUNT_OPTIONS),
+                                                 accounts=dict(type="list", elements="raw"),
+                                                 fail_on=dict(type="list", elements="str", default=[]),
+                                                 **ACCOUNT_OPTIONS),
                               supports_check_mode=True)
     module.exit_json(**run(module, lambda: read(module), "Failed to read the account's security posture"))
 

@@ -11,8 +11,11 @@ description:
   - Sets or removes one alternate contact of an account with the AWS Account Management API.
   - Without I(account_id) it acts on the caller's account. With I(account_id), on that member account, from the
     management account (or the delegated administrator) with trusted access for C(account.amazonaws.com).
-  - With I(account_ids) it sets the same contact on many accounts in one task (one process, no loop); the
-    caller's own account in that list is addressed without C(AccountId), as the Account Management API requires.
+  - With I(accounts) (names, IDs, C(management), or C(all) for every ACTIVE account) or I(account_ids) it sets the
+    same contact on many accounts in one task, several accounts at a time (one process, no loop); the caller's own
+    account is addressed without C(AccountId), as the Account Management API requires. Closed accounts are skipped
+    by C(all) and refused when named. An account that fails does not stop the others; the task fails at the end
+    naming it with AWS's error code.
   - The email address and phone number are checked before any call; nothing is changed when they are invalid.
   - AWS Security Hub control Account.1 expects a security contact on every account.
 options:
@@ -44,6 +47,18 @@ options:
     type: list
     elements: str
     version_added: 0.1.0
+  accounts:
+    description:
+      - The accounts to set the contact on, each a name, a 12-digit ID or C(management), or C(all) for every ACTIVE
+        account of the organization. Mutually exclusive with I(account_id) and I(account_ids).
+    type: list
+    elements: raw
+    version_added: 0.2.0
+  max_account_workers:
+    description: How many accounts are worked on at once with I(accounts) or I(account_ids).
+    type: int
+    default: 10
+    version_added: 0.2.0
   state:
     description: Whether the contact is set.
     type: str
@@ -91,19 +106,69 @@ contact:
   returned: always
   type: dict
 accounts:
-  description: With I(account_ids), per account whether its contact was (or would be) changed.
-  returned: when account_ids is given
+  description: With I(accounts) or I(account_ids), per account whether its contact was (or would be) changed.
+  returned: when accounts or account_ids is given
   type: list
   elements: dict
-  sample: [{"account_id": "210987654321", "changed": true}]
+  sample: [{"account_id": "210987654321", "account_name": "prod", "changed": true}]
+  contains:
+    account_id:
+      description: Account ID.
+      type: str
+    account_name:
+      description: Account name (with I(accounts)).
+      type: str
+    changed:
+      description: Whether the contact was (or would be) changed.
+      type: bool
+skipped_accounts:
+  description: Closed or not yet active accounts that C(accounts=all) left out.
+  returned: when accounts is given
+  type: list
+  elements: dict
+  contains:
+    account_id:
+      description: Account ID.
+      type: str
+    account_name:
+      description: Account name.
+      type: str
+    status:
+      description: The account's state.
+      type: str
+failed_accounts:
+  description: Accounts whose contact could not be read or set, each with AWS's error code.
+  returned: when an account failed
+  type: list
+  elements: dict
+  contains:
+    account_id:
+      description: Account ID.
+      type: str
+    account_name:
+      description: Account name.
+      type: str
+    error_code:
+      description: AWS's error code.
+      type: str
+    operation:
+      description: The API operation that failed.
+      type: str
+    message:
+      description: What went wrong.
+      type: str
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.accounts import failure_message
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.accounts import for_each_account
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import PartialFailure
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import client
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import fail_if_problems
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import run
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.organizations import read_account_index
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import ACCOUNT_ID
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import validate_contact
 
@@ -112,6 +177,8 @@ FIELDS = {"name": "Name", "title": "Title", "email": "EmailAddress", "phone": "P
 
 def problems_of(params):
     account_ids = ([params["account_id"]] if params["account_id"] is not None else []) + (params["account_ids"] or [])
+    if params["max_account_workers"] < 1:
+        return [f"max_account_workers: must be 1 or more, got {params['max_account_workers']}"]
     problems = [f"account_id: must be 12 digits, got '{account_id}'"
                 for account_id in account_ids if not ACCOUNT_ID.match(str(account_id))]
     if params["state"] == "present":
@@ -145,24 +212,47 @@ def ensure(module):
     account = client(module, "account")
     contact = {} if params["state"] == "absent" else dict(
         {field: params[field] for field in FIELDS}, contact_type=params["contact_type"])
-    if params["account_ids"] is None:
+    if params["account_ids"] is None and params["accounts"] is None:
         target = {"AccountId": params["account_id"]} if params["account_id"] else {}
         changed, before, after = ensure_one(account, params, target, module.check_mode)
         result = dict(changed=changed, contact=contact)
         if changed:
             result["diff"] = dict(before=before, after=after)
         return result
+    index, skipped = None, []
+    if params["accounts"] is not None:
+        index = read_account_index(client(module, "organizations"))
+        chosen, skipped, problems = index.select(params["accounts"], "accounts")
+        fail_if_problems(problems, "accounts")
+    else:
+        chosen = [{"id": account_id, "name": account_id} for account_id in sorted(set(params["account_ids"]))]
     # The Account Management API refuses AccountId for the caller's own account.
     caller = client(module, "sts").get_caller_identity(aws_retry=True)["Account"]
+
+    def one(target_account):
+        target = {} if target_account["id"] == caller else {"AccountId": target_account["id"]}
+        return ensure_one(account, params, target, module.check_mode)
+
+    results, failures = for_each_account(chosen, one, params["max_account_workers"])
     accounts, before_all, after_all = [], {}, {}
-    for account_id in sorted(set(params["account_ids"])):
-        target = {} if account_id == caller else {"AccountId": account_id}
-        changed, before, after = ensure_one(account, params, target, module.check_mode)
-        accounts.append({"account_id": account_id, "changed": changed})
+    for target_account in chosen:
+        if target_account["id"] not in results:
+            continue
+        changed, before, after = results[target_account["id"]]
+        accounts.append({"account_id": target_account["id"], "changed": changed}
+                        if index is None else {"account_id": target_account["id"],
+                                               "account_name": target_account["name"], "changed": changed})
         if changed:
-            before_all[account_id], after_all[account_id] = before, after
-    return dict(changed=bool(after_all), contact=contact, accounts=accounts,
-                diff=dict(before=before_all, after=after_all))
+            before_all[target_account["id"]], after_all[target_account["id"]] = before, after
+    result = dict(changed=bool(after_all), contact=contact, accounts=accounts,
+                  diff=dict(before=before_all, after=after_all))
+    if index is not None:
+        result["skipped_accounts"] = [{"account_id": a["id"], "account_name": a["name"], "status": a["status"]}
+                                      for a in skipped]
+    if failures:
+        raise PartialFailure(failure_message(failures, index, f"the {params['contact_type']} contact"),
+                             dict(result, failed_accounts=[f.to_result(index) for f in failures]))
+    return result
 
 
 def main():
@@ -175,9 +265,11 @@ def main():
             phone=dict(type="str"),
             account_id=dict(type="str"),
             account_ids=dict(type="list", elements="str"),
+            accounts=dict(type="list", elements="raw"),
+            max_account_workers=dict(type="int", default=10),
             state=dict(type="str", default="present", choices=["present", "absent"]),
         ),
-        mutually_exclusive=[("account_id", "account_ids")],
+        mutually_exclusive=[("account_id", "account_ids", "accounts")],
         supports_check_mode=True,
     )
     module.exit_json(**run(module, lambda: ensure(module), "Failed to manage the alternate contact"))

@@ -90,8 +90,8 @@ def test_root_phase_sets_contacts_everywhere_keeps_the_before_posture_and_is_ide
     assert checks["master"]["root_mfa"]["prowler"] == "iam_root_mfa_enabled"
     assert checks["master"]["root_mfa"]["security_hub"] == "IAM.9"
     assert all(c["security_contact"]["status"] == "fail" for c in checks.values())
-    printed = first.task("Show the posture of every account")["results"]
-    assert sorted(item["item"]["account_name"] for item in printed) == sorted(before)
+    printed = first.task("Show the posture of every account")["msg"]
+    assert sorted(line.split(" (")[0] for line in printed) == sorted(before)
 
     # Second run: nothing changes, nothing is written, and the "before" file is kept as it was.
     before_text = before_path.read_text()
@@ -109,7 +109,7 @@ def test_findings_fail_the_run_only_when_asked(estate, tmp_path):
     strict = run(ROOT, _vars(tmp_path, root_account_accounts=["prod", "dev"],
                              root_account_fail_on=["no_active_access_keys", "root_no_access_keys"]))
     assert strict.stats["failures"] == 1
-    assert strict.failures[0][1] == "Findings listed in root_account_fail_on: prod: no_active_access_keys"
+    assert strict.failures[0][1] == "Findings listed in fail_on: prod: no_active_access_keys"
 
 
 def test_an_unknown_account_is_named(estate, tmp_path):
@@ -117,4 +117,5 @@ def test_an_unknown_account_is_named(estate, tmp_path):
     with box.record() as recording:
         result = run(ROOT, _vars(tmp_path, root_account_accounts=["prod", "qa"]))
     assert recording.writes == []
-    assert result.failures[0][1] == "root_account_accounts: unknown account(s): 'qa'"
+    assert result.failures[0][1] == ("accounts (1 problem(s)): accounts: no account with ID or name 'qa' in the "
+                                     "organization")
