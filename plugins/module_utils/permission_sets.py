@@ -397,7 +397,7 @@ def ownership_of(tags):
     return "managed" if tags.get(OWNER_TAG_KEY) == OWNER_TAG_VALUE else "adopted"
 
 
-def converge_permission_sets(engine, specs, purge_policies=True, purge_tags=True, provision=True):
+def converge_permission_sets(engine, specs, purge_policies=True, purge_tags=True, provision=True, details=False):
     """Converge a whole list of permission sets in one process; the `permission_sets` module's result (see its
     RETURN) without `api_calls`.
 
@@ -408,6 +408,7 @@ def converge_permission_sets(engine, specs, purge_policies=True, purge_tags=True
     parallel, then one ProvisionPermissionSet per set that changed what it grants or that an earlier run left
     unprovisioned (at most three at a time, as AWS allows), each waited for. Raises SsoShiftError before the
     first write for what the endpoint cannot do, and after a phase for the writes that failed.
+    With details, each entry of `permission_sets` also has `before` (the state read; {} when new) and `after`.
     """
     by_name = engine.by_name()
     planned = []
@@ -477,8 +478,13 @@ def converge_permission_sets(engine, specs, purge_policies=True, purge_tags=True
         if item["changes"]:
             before[item["name"]] = {c["attribute"]: c["before"] for c in item["changes"]} if current else {}
             after[item["name"]] = {c["attribute"]: c["after"] for c in item["changes"]}
-        result["permission_sets"].append({"name": item["name"], "arn": item["arn"], "action": item["action"],
-                                          "ownership": item["ownership"], "changes": item["changes"]})
+        entry = {"name": item["name"], "arn": item["arn"], "action": item["action"],
+                 "ownership": item["ownership"], "changes": item["changes"]}
+        if details:
+            entry["before"] = current or {}
+            entry["after"] = dict(current or {"name": item["name"], "arn": None},
+                                  **{c["attribute"]: c["after"] for c in item["changes"]})
+        result["permission_sets"].append(entry)
     if result["adopted"]:
         after["adopted"] = [f"permission set {name} (existed before this run without the {OWNER_TAG_KEY} tag; "
                             "tagged now)" for name in result["adopted"]]
@@ -502,6 +508,8 @@ def converge_permission_sets(engine, specs, purge_policies=True, purge_tags=True
                                 "continues from here): " + "; ".join(messages), messages)
         for entry, item in zip(result["permission_sets"], planned):
             entry["arn"] = item["arn"]
+            if details:
+                entry["after"]["arn"] = item["arn"]
 
     # Provision: sets whose grants changed, and sets an earlier (interrupted) run left unprovisioned somewhere.
     to_provision = []

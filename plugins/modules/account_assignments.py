@@ -196,6 +196,9 @@ def reconcile(module):
     instance = discover_instance(sso_admin, params["instance_arn"], module.region)[0]
     instance_arn = instance["InstanceArn"]
     store = IdentityStore(identitystore, params["identity_store_id"] or instance["IdentityStoreId"])
+    # Many principals: list the store (100 a page) instead of one GetUserId / GetGroupId each.
+    store.prefetch([e["user"] for e in params["assignments"] if e.get("user")],
+                   [e["group"] for e in params["assignments"] if e.get("group")])
     targets = engine.OrganizationTargets(describe_organization(organizations))
     permission_sets = PermissionSets(sso_admin, instance_arn).by_name()
     pending = [] if module.check_mode else None
