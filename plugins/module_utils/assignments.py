@@ -404,7 +404,7 @@ class CallCounter:
 
     def attach(self, aws_client):
         raw = getattr(aws_client, "client", aws_client)  # RetryingBotoClientWrapper keeps the client here
-        raw.meta.events.register("before-call", self._count)
+        raw.meta.events.register_first("before-call", self._count)
         return aws_client
 
     def _count(self, model, **kwargs):

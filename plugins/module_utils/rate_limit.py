@@ -47,7 +47,7 @@ class RateLimiter:
         self.clock = clock
         self.sleep = sleep
         self.lock = threading.Lock()
-        self.next_slot = clock()
+        self.next_slot = clock() - (self.burst - 1) * self.interval  # the bucket starts full
 
     def acquire(self):
         """Wait for a token; returns the seconds waited."""
@@ -117,7 +117,7 @@ class ServiceLimits:
         def limit(model, **kwargs):
             self.acquire(service, model.name)
 
-        raw.meta.events.register("before-call", limit)
+        raw.meta.events.register_first("before-call.*.*", limit)
         return aws_client
 
 
