@@ -344,8 +344,8 @@ def test_killed_runs_resume_in_the_middle_of_the_directory_and_of_the_permission
     assert sorted(names) == sorted(s["name"] for s in specs)  # no set created twice
     client = sandbox.client("sso-admin")
     for name in names:
-        attached = client.list_managed_policies_in_permission_set(InstanceArn=sandbox.state["instance_arn"],
-                                                                   PermissionSetArn=_sets(sandbox)[name])
+        attached = client.list_managed_policies_in_permission_set(
+            InstanceArn=sandbox.state["instance_arn"], PermissionSetArn=_sets(sandbox)[name])
         assert [p["Arn"] for p in attached["AttachedManagedPolicies"]] == ["arn:aws:iam::aws:policy/ReadOnlyAccess"]
     with sandbox.record() as recording:
         run_playbook(DIRECTORY, {"args": {"users": users, "groups": groups}})

@@ -392,7 +392,8 @@ def identity_row(name, run, simulated=False):
              "directory_seconds": round(directory["seconds"], 2), "permission_sets_seconds": round(sets["seconds"], 2),
              "api_calls": sum(calls.values()), "peak_rss_mb": round(run["peak_rss_mb"], 1),
              "changed": [directory["result"]["changed"], sets["result"]["changed"]],
-             "counts": {"directory": directory["result"].get("counts"), "permission_sets": sets["result"].get("counts")},
+             "counts": {"directory": directory["result"].get("counts"),
+                        "permission_sets": sets["result"].get("counts")},
              "calls_by_operation": dict(sorted(calls.items()))}
     if simulated:
         minimum = (identity_minimum(directory["result"]["api_calls"], IDENTITY_SIMULATOR, DIRECTORY_PHASES)
