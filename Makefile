@@ -25,7 +25,7 @@ export ANSIBLE_FORCE_COLOR ?= false
 export PYTHONDONTWRITEBYTECODE := 1
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help venv install lint sanity units integration molecule test bench demo sandbox-start sandbox-stop clean
+.PHONY: help venv install lint sanity units integration molecule test bench bench-identity demo sandbox-start sandbox-stop clean
 
 help:
 	@echo "make demo           full migration against the local sandbox AWS endpoint"
@@ -33,7 +33,8 @@ help:
 	@echo "make sandbox-start  start the sandbox (env file: $(SANDBOX_DIR)/sandbox.env)"
 	@echo "make sandbox-stop   stop the sandbox started by sandbox-start"
 	@echo "make install        build and install the collection into $(COLLECTIONS)"
-	@echo "make bench          account-assignment benchmark (docs/performance.md)"
+	@echo "make bench          account-assignment and identity benchmarks (docs/performance.md)"
+	@echo "make bench-identity the identity benchmark alone (BENCH_SCENARIO=assignments for the other)"
 
 # The venv is rebuilt whenever the pinned requirements change.
 $(VENV)/.installed: test-requirements.txt requirements.txt
@@ -85,9 +86,14 @@ molecule: install
 test: lint sanity units integration molecule
 	@echo "make test: all suites passed"
 
-# Account-assignment benchmark (docs/performance.md); figures, not pass/fail.
+# Benchmarks (docs/performance.md): account assignments, and users / groups / permission sets; figures, not
+# pass/fail. BENCH_SCENARIO=assignments|identity|all (default all).
+BENCH_SCENARIO ?= all
 bench: install
-	$(BIN)/python tests/performance/bench.py --json $(BUILD)/bench.json
+	$(BIN)/python tests/performance/bench.py --scenario $(BENCH_SCENARIO) --json $(BUILD)/bench.json
+
+bench-identity: install
+	$(BIN)/python tests/performance/bench.py --scenario identity --json $(BUILD)/bench-identity.json
 
 sandbox-start: venv
 	$(BIN)/python tools/sandbox.py start --dir $(SANDBOX_DIR)

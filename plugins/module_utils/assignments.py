@@ -27,6 +27,7 @@ except ImportError:
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import fail_if_problems
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import paginate
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.organizations import AccountIndex
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.rate_limit import RateLimiter
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import _quote
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import list_problem
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import string_problem
@@ -317,25 +318,6 @@ def read_current(sso_admin, instance_arn, desired, managed, purge, principal_api
 
 # --------------------------------------------------------------------------- applying
 
-class RateLimiter:
-    """Token bucket shared by the worker threads: at most `rate` calls per second."""
-
-    def __init__(self, rate, clock=time.monotonic, sleep=time.sleep):
-        self.interval = 1.0 / rate if rate else 0.0
-        self.clock = clock
-        self.sleep = sleep
-        self.lock = threading.Lock()
-        self.next_slot = clock()
-
-    def acquire(self):
-        with self.lock:
-            now = self.clock()
-            slot = max(now, self.next_slot)
-            self.next_slot = slot + self.interval
-        if slot > now:
-            self.sleep(slot - now)
-
-
 class Applier:
     """Submits create/delete operations, at most `max_concurrency` outstanding, and polls each."""
 
@@ -345,11 +327,13 @@ class Applier:
     PROBE_EVERY = 8
 
     def __init__(self, sso_admin, instance_arn, max_concurrency=10, max_rps=20, wait=True, wait_timeout=600,
-                 sleep=time.sleep):
+                 sleep=time.sleep, limiter=None):
         self.client = sso_admin
         self.instance_arn = instance_arn
         self.max_concurrency = max_concurrency
-        self.limiter = RateLimiter(max_rps)
+        # A client already attached to the process's rate_limit.ServiceLimits needs no limiter of its own:
+        # the module passes RateLimiter(None) then, so no call takes two tokens.
+        self.limiter = limiter or RateLimiter(max_rps)
         self.wait = wait
         self.wait_timeout = wait_timeout
         self.sleep = sleep
@@ -358,7 +342,7 @@ class Applier:
         self.lock = threading.Lock()
 
     def _call(self, method, **params):
-        """One API call under the rate limit; the collection's retry policy (aws_retry) covers throttling,
+        """One API call under the rate limit (rate_limit.py); the collection's retry policy (aws_retry) covers throttling,
         conflicts, 5xx and dropped connections (assignment operations are idempotent: AWS keeps one
         assignment per triple, and deleting one that is gone is planned away by the next read)."""
         self.limiter.acquire()
@@ -449,7 +433,7 @@ class CallCounter:
 
     def attach(self, aws_client):
         raw = getattr(aws_client, "client", aws_client)  # RetryingBotoClientWrapper keeps the client here
-        raw.meta.events.register("before-call", self._count)
+        raw.meta.events.register_first("before-call", self._count)
         return aws_client
 
     def _count(self, model, **kwargs):

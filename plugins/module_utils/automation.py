@@ -13,8 +13,8 @@ import json
 import re
 
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import fail_if_problems
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_roles import OWNER_TAG_KEY
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_roles import OWNER_TAG_VALUE
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import OWNER_TAG_KEY
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import OWNER_TAG_VALUE
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_roles import reserved_name_reason
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import IAM_NAME_HINT
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import NAME_CHARS

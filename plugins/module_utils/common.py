@@ -33,6 +33,19 @@ RETRY_ERROR_CODES = ["ConflictException", "TooManyRequestsException", "Throttlin
 # answer (reset, closed, read or connect timeout), or an HTTP 5xx without a known code.
 CONNECTION_FAULT = "(connection)"
 SERVER_FAULT = "(HTTP 5xx)"
+# A ConflictException that says the thing already exists (the identity store's UNIQUENESS_CONSTRAINT_VIOLATION,
+# Identity Center's "PermissionSet with name X already exists."): asking again cannot succeed, so it is not
+# retried; the engines read the existing resource instead (a create repeated after a dropped connection).
+ALREADY_EXISTS = "(already exists)"
+
+
+def already_exists(error):
+    """True when a ClientError is a ConflictException about a resource that already exists."""
+    response = getattr(error, "response", None) or {}
+    if response.get("Error", {}).get("Code") != "ConflictException":
+        return False
+    return (response.get("Reason") == "UNIQUENESS_CONSTRAINT_VIOLATION"
+            or "already exists" in str(response.get("Error", {}).get("Message", "")).lower())
 
 
 class SsoShiftRetry(AWSRetry):
@@ -56,6 +69,8 @@ class SsoShiftRetry(AWSRetry):
             return CONNECTION_FAULT
         if endpoint_lacks(error):
             return "NotImplemented"  # the endpoint lacks the call: asking again cannot help
+        if already_exists(error):
+            return ALREADY_EXISTS
         code = error.response.get("Error", {}).get("Code")
         status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
         if status >= 500 and code not in RETRY_ERROR_CODES:
@@ -79,6 +94,13 @@ def retry_decorator(retries=RETRIES):
     """The collection's one retry policy, for every call of every service (`aws_retry=True`)."""
     return SsoShiftRetry.jittered_backoff(retries=retries, delay=RETRY_BASE_DELAY, max_delay=RETRY_MAX_DELAY,
                                           catch_extra_error_codes=RETRY_ERROR_CODES)
+
+
+# The collection's ownership mark on what it creates (IAM roles, OIDC providers, permission sets): a resource without
+# it is not the collection's, and is taken over only when the access model says so (or, for Identity Center
+# permission sets and groups, reported as adopted).
+OWNER_TAG_KEY = "managed-by"
+OWNER_TAG_VALUE = "ssoshift.identity_center"
 
 
 class SsoShiftError(Exception):

@@ -25,10 +25,10 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import OWNER_TAG_KEY
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import OWNER_TAG_VALUE
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import paginate
 
-OWNER_TAG_KEY = "managed-by"
-OWNER_TAG_VALUE = "ssoshift.identity_center"
 OWNER_TAGS = {OWNER_TAG_KEY: OWNER_TAG_VALUE}
 
 # Role names that belong to AWS or to the way the management account reaches member accounts.

@@ -21,8 +21,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.accounts import for_each_account
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import fail_if_problems
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_roles import OWNER_TAG_KEY
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_roles import OWNER_TAG_VALUE
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import OWNER_TAG_KEY
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import OWNER_TAG_VALUE
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_roles import OWNER_TAGS
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_roles import owned
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_roles import ownership

@@ -14,12 +14,29 @@ import time
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
 
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import OWNER_TAG_KEY
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import OWNER_TAG_VALUE
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import SsoShiftError
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import already_exists
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import endpoint_lacks
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import fail_if_problems
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import paginate
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.rate_limit import MAX_PROVISIONING_IN_FLIGHT
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.rate_limit import MAX_WRITES_IN_FLIGHT
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.rate_limit import in_parallel
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import compact
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import expand_managed_policy
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import parse_policy
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import session_minutes
+
+try:
+    from botocore.exceptions import ClientError
+    from botocore.parsers import ResponseParserError
+except ImportError:  # AnsibleAWSModule reports the missing botocore
+    ClientError = ResponseParserError = RuntimeError
+
+# The collection's ownership tag: on every permission set it creates or takes over. A set without it that the
+# model names is adopted (reported, then tagged).
 
 # Changes that alter what the permission set grants, and so need re-provisioning; tags do not.
 PROVISIONED_ATTRIBUTES = ("description", "session_duration", "relay_state", "managed_policies",
@@ -134,27 +151,38 @@ class PermissionSets:
         self.check_mode = check_mode
         self.wait_timeout = wait_timeout
         self.sleep = sleep
+        self.workers = MAX_WRITES_IN_FLIGHT
         self._by_name = None
+        self._described = {}
 
     # ------------------------------------------------------------------ reads
     def by_name(self):
-        """{name: arn} of every permission set (ListPermissionSets + DescribePermissionSet each, once per run)."""
+        """{name: arn} of every permission set: ListPermissionSets, then one DescribePermissionSet per set (in
+        parallel, under the process's rate limit), once per run; the descriptions are kept for read()."""
         if self._by_name is None:
-            self._by_name = {}
-            for arn in paginate(self.client, "list_permission_sets", "PermissionSets", InstanceArn=self.instance_arn):
-                described = self._describe(arn)
-                self._by_name[described["Name"]] = arn
+            arns = paginate(self.client, "list_permission_sets", "PermissionSets", InstanceArn=self.instance_arn)
+            found = {}
+            for arn, described, error in in_parallel(self._describe, arns, self.workers):
+                if error is not None:
+                    if not _is_not_found(error):
+                        raise error
+                    continue  # deleted between the list and the describe
+                found[described["Name"]] = arn
+            self._by_name = found
         return self._by_name
 
-    def _describe(self, arn):
-        return self.client.describe_permission_set(InstanceArn=self.instance_arn, PermissionSetArn=arn,
-                                                   aws_retry=True)["PermissionSet"]
+    def _describe(self, arn, fresh=False):
+        if fresh or arn not in self._described:
+            self._described[arn] = self.client.describe_permission_set(
+                InstanceArn=self.instance_arn, PermissionSetArn=arn, aws_retry=True)["PermissionSet"]
+        return self._described[arn]
 
-    def read(self, arn, with_boundary=True, with_tags=True):
+    def read(self, arn, with_boundary=True, with_tags=True, with_managed=True, with_customer=True,
+             with_inline=True):
         """Current state of one permission set, in the form normalize_desired returns.
 
-        Boundary and tags are read only when asked, so a caller that does not manage them does
-        not depend on those APIs (some endpoints lack them).
+        Each part is read only when asked (the bulk engine reads only what the model manages); a part not
+        read is absent. The description comes from by_name()'s DescribePermissionSet when it ran.
         """
         described = self._describe(arn)
         current = {
@@ -164,18 +192,21 @@ class PermissionSets:
             "session_duration": canonical_duration(described["SessionDuration"])
             if described.get("SessionDuration") else None,
             "relay_state": described.get("RelayState"),
-            "managed_policies": sorted(p["Arn"] for p in paginate(
+        }
+        if with_managed:
+            current["managed_policies"] = sorted(p["Arn"] for p in paginate(
                 self.client, "list_managed_policies_in_permission_set", "AttachedManagedPolicies",
-                InstanceArn=self.instance_arn, PermissionSetArn=arn)),
-            "customer_managed_policies": sorted(
+                InstanceArn=self.instance_arn, PermissionSetArn=arn))
+        if with_customer:
+            current["customer_managed_policies"] = sorted(
                 (_customer_ref({"name": r["Name"], "path": r.get("Path")}) for r in paginate(
                     self.client, "list_customer_managed_policy_references_in_permission_set",
                     "CustomerManagedPolicyReferences", InstanceArn=self.instance_arn, PermissionSetArn=arn)),
-                key=lambda r: (r["path"], r["name"])),
-        }
-        inline = self.client.get_inline_policy_for_permission_set(
-            InstanceArn=self.instance_arn, PermissionSetArn=arn, aws_retry=True).get("InlinePolicy")
-        current["inline_policy"] = json.loads(inline) if inline else {}
+                key=lambda r: (r["path"], r["name"]))
+        if with_inline:
+            inline = self.client.get_inline_policy_for_permission_set(
+                InstanceArn=self.instance_arn, PermissionSetArn=arn, aws_retry=True).get("InlinePolicy")
+            current["inline_policy"] = json.loads(inline) if inline else {}
         if with_boundary:
             current["permissions_boundary"] = self.read_boundary(arn)
         if with_tags:
@@ -221,7 +252,17 @@ class PermissionSets:
                 request[field] = desired[key]
         if desired.get("tags"):
             request["Tags"] = [{"Key": str(k), "Value": str(v)} for k, v in desired["tags"].items()]
-        arn = self.client.create_permission_set(aws_retry=True, **request)["PermissionSet"]["PermissionSetArn"]
+        try:
+            arn = self.client.create_permission_set(aws_retry=True, **request)["PermissionSet"]["PermissionSetArn"]
+        except ClientError as error:
+            # "PermissionSet with name X already exists.": a create repeated after a dropped connection (or a
+            # concurrent run) was applied. Read it back and carry on as if this call had created it.
+            if not already_exists(error):
+                raise
+            self._by_name = None
+            arn = self.by_name().get(desired["name"])
+            if arn is None:
+                raise
         self.by_name()[desired["name"]] = arn
         return arn
 
@@ -324,3 +365,176 @@ class PermissionSets:
     def delete(self, arn):
         self.client.delete_permission_set(InstanceArn=self.instance_arn, PermissionSetArn=arn, aws_retry=True)
         self.by_name().pop(next(name for name, a in self.by_name().items() if a == arn), None)
+
+
+def _is_not_found(error):
+    return isinstance(error, ClientError) and error.response.get("Error", {}).get("Code") == "ResourceNotFoundException"
+
+
+def owner_tags():
+    """The collection's ownership tag, as a tags dict."""
+    return {OWNER_TAG_KEY: OWNER_TAG_VALUE}
+
+
+def desired_with_owner(spec, purge_tags=True):
+    """(desired, purge_tags) for one entry: normalize_desired plus the ownership tag.
+
+    Tags left unset in the model are not managed, except the ownership tag, which is added (purge off);
+    tags given are managed as given (purge_tags) with the ownership tag kept.
+    """
+    desired = normalize_desired(spec)
+    if desired["tags"] is None:
+        desired["tags"] = owner_tags()
+        return desired, False
+    desired["tags"] = dict({str(k): str(v) for k, v in desired["tags"].items()}, **owner_tags())
+    return desired, purge_tags
+
+
+def ownership_of(tags):
+    """'managed' (carries the ownership tag), 'adopted' (does not) or 'unknown' (tags could not be read)."""
+    if tags is None:
+        return "unknown"
+    return "managed" if tags.get(OWNER_TAG_KEY) == OWNER_TAG_VALUE else "adopted"
+
+
+def converge_permission_sets(engine, specs, purge_policies=True, purge_tags=True, provision=True, details=False):
+    """Converge a whole list of permission sets in one process; the `permission_sets` module's result (see its
+    RETURN) without `api_calls`.
+
+    specs: access-model entries (validated by the caller). Reads: by_name() (ListPermissionSets + one
+    DescribePermissionSet per set), then for each set of the model that exists only what the model manages
+    (managed policies, customer-managed references, inline policy, boundary), its tags (ownership) and, with
+    provision, the accounts lacking its latest version. Writes: creations and updates of every set, in
+    parallel, then one ProvisionPermissionSet per set that changed what it grants or that an earlier run left
+    unprovisioned (at most three at a time, as AWS allows), each waited for. Raises SsoShiftError before the
+    first write for what the endpoint cannot do, and after a phase for the writes that failed.
+    With details, each entry of `permission_sets` also has `before` (the state read; {} when new) and `after`.
+    """
+    by_name = engine.by_name()
+    planned = []
+    for spec in specs:
+        desired, purge = desired_with_owner(spec, purge_tags)
+        planned.append({"name": spec["name"], "desired": desired, "purge_tags": purge, "arn": by_name.get(spec["name"]),
+                        "given_tags": spec.get("tags") is not None})
+    existing = [p for p in planned if p["arn"]]
+    unsupported = []
+
+    # Tags (ownership): the first read tells whether the endpoint has the API at all.
+    tags_supported = True
+    if existing:
+        try:
+            existing[0]["tags"] = engine.read_tags(existing[0]["arn"])
+        except (ClientError, ResponseParserError) as error:
+            if not endpoint_lacks(error):
+                raise
+            tags_supported = False
+            unsupported.append("ListTagsForResource")
+    if not tags_supported:
+        problems = [f"permission_sets ({p['name']}).tags: the endpoint does not implement ListTagsForResource, so "
+                    "the tags cannot be compared" for p in planned if p["given_tags"]]
+        fail_if_problems(problems, "permission sets cannot be converged; nothing was changed")
+        for item in planned:
+            # The ownership tag cannot be checked: not managed, but still given to the sets this run creates.
+            item["create_tags"], item["desired"]["tags"] = item["desired"]["tags"], None
+    for item in planned:
+        item["tags"] = item.get("tags") if tags_supported else None
+
+    def read_one(item):
+        desired = item["desired"]
+        current = engine.read(item["arn"], with_boundary=desired["permissions_boundary"] is not None,
+                              with_tags=False, with_managed=desired["managed_policies"] is not None,
+                              with_customer=desired["customer_managed_policies"] is not None,
+                              with_inline=desired["inline_policy"] is not None)
+        if tags_supported and "tags" not in item:
+            item["tags"] = engine.read_tags(item["arn"])
+        if tags_supported:
+            current["tags"] = item["tags"]
+        outdated = sorted(engine.provisioned_accounts(item["arn"], only_outdated=True)) if provision else []
+        return current, outdated
+
+    for item, (current, outdated), error in in_parallel(read_one, existing, engine.workers):
+        if error is not None:
+            raise error
+        item["current"], item["outdated"] = current, outdated
+
+    # Plan.
+    result = {"changed": False, "permission_sets": [], "created": [], "updated": [], "adopted": [],
+              "provisioning": [], "unsupported_reads": unsupported}
+    before, after = {}, {}
+    for item in planned:
+        current = item.get("current")
+        item["changes"] = plan_changes(item["desired"], current, purge_policies, item["purge_tags"])
+        if current is None:
+            item["action"], item["ownership"] = "create", "created"
+        else:
+            item["action"] = "update" if item["changes"] else "none"
+            item["ownership"] = ownership_of(item["tags"])
+        if item["ownership"] == "adopted":
+            result["adopted"].append(item["name"])
+        if item["action"] == "create":
+            result["created"].append(item["name"])
+        elif item["action"] == "update":
+            result["updated"].append(item["name"])
+        if item["changes"]:
+            before[item["name"]] = {c["attribute"]: c["before"] for c in item["changes"]} if current else {}
+            after[item["name"]] = {c["attribute"]: c["after"] for c in item["changes"]}
+        entry = {"name": item["name"], "arn": item["arn"], "action": item["action"],
+                 "ownership": item["ownership"], "changes": item["changes"]}
+        if details:
+            entry["before"] = current or {}
+            entry["after"] = dict(current or {"name": item["name"], "arn": None},
+                                  **{c["attribute"]: c["after"] for c in item["changes"]})
+        result["permission_sets"].append(entry)
+    if result["adopted"]:
+        after["adopted"] = [f"permission set {name} (existed before this run without the {OWNER_TAG_KEY} tag; "
+                            "tagged now)" for name in result["adopted"]]
+    result["changed"] = bool(result["created"] or result["updated"])
+
+    # Write: every creation and update (a set's policies after the set exists), in parallel.
+    def write(item):
+        if item["action"] == "create":
+            item["arn"] = engine.create(dict(item["desired"], tags=item.get("create_tags", item["desired"]["tags"])))
+            engine.apply(item["arn"], [c for c in item["changes"] if c["attribute"] != "tags"], None)
+        else:
+            engine.apply(item["arn"], item["changes"], item["current"])
+        return item["arn"]
+
+    to_write = [item for item in planned if item["action"] != "none"]
+    if not engine.check_mode:
+        failed = [(item, error) for item, dummy, error in in_parallel(write, to_write, engine.workers) if error]
+        if failed:
+            messages = [f"permission set '{item['name']}': {error}" for item, error in failed]
+            raise SsoShiftError(f"{len(failed)} permission set(s) could not be written; the others were (a new run "
+                                "continues from here): " + "; ".join(messages), messages)
+        for entry, item in zip(result["permission_sets"], planned):
+            entry["arn"] = item["arn"]
+            if details:
+                entry["after"]["arn"] = item["arn"]
+
+    # Provision: sets whose grants changed, and sets an earlier (interrupted) run left unprovisioned somewhere.
+    to_provision = []
+    for item in planned if provision else []:
+        grants_changed = item["action"] == "update" and any(
+            c["attribute"] in PROVISIONED_ATTRIBUTES for c in item["changes"])
+        if grants_changed:
+            accounts = sorted(engine.provisioned_accounts(item["arn"]))
+        else:
+            accounts = item.get("outdated") or []
+        if accounts:
+            to_provision.append((item, accounts))
+    if engine.check_mode:
+        result["provisioning"] = [{"name": item["name"], "status": "WOULD_PROVISION", "accounts": accounts}
+                                  for item, accounts in to_provision]
+    else:
+        outcomes = in_parallel(lambda pair: engine.provision(pair[0]["arn"]), to_provision,
+                               MAX_PROVISIONING_IN_FLIGHT)
+        for (item, accounts), status, error in outcomes:
+            if error is not None:
+                status = {"request_id": None, "status": "FAILED", "account_id": None, "failure_reason": str(error)}
+            result["provisioning"].append(dict(status, name=item["name"], accounts=accounts))
+    result["changed"] = result["changed"] or bool(to_provision)
+    result["counts"] = {"created": len(result["created"]), "updated": len(result["updated"]),
+                        "unchanged": sum(1 for item in planned if item["action"] == "none"),
+                        "adopted": len(result["adopted"]), "provisioned": len(to_provision)}
+    result["diff"] = {"before": before, "after": after}
+    return result

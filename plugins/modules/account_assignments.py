@@ -87,7 +87,10 @@ options:
     type: int
     default: 10
   max_requests_per_second:
-    description: Identity Center API calls per second at most (AWS's published rate is 20).
+    description:
+      - Identity Center calls per second at most, reads and writes together, and identity store calls per second
+        for each identity store operation. AWS's published rate is 20 for both.
+      - The process's one rate limiter (shared by every engine of the collection) runs at this rate.
     type: int
     default: 20
 author:
@@ -182,6 +185,7 @@ from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules i
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import run
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.organizations import describe_organization
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.permission_sets import PermissionSets
+from ansible_collections.ssoshift.identity_center.plugins.module_utils import rate_limit
 
 
 def option_problems(params):
@@ -198,14 +202,19 @@ def reconcile(module):
     params = module.params
     fail_if_problems(option_problems(params), "invalid options")
     counter = engine.CallCounter()
-    sso_admin = counter.attach(client(module, "sso-admin"))
-    identitystore = counter.attach(client(module, "identitystore"))
+    # One rate limiter for every Identity Center and identity store call of the process (rate_limit.py).
+    limits = rate_limit.shared(params["max_requests_per_second"], params["max_requests_per_second"])
+    sso_admin = limits.attach(counter.attach(client(module, "sso-admin")))
+    identitystore = limits.attach(counter.attach(client(module, "identitystore")))
     organizations = counter.attach(client(module, "organizations"))
     sts = counter.attach(client(module, "sts"))
 
     instance = discover_instance(sso_admin, params["instance_arn"], module.region)[0]
     instance_arn = instance["InstanceArn"]
     store = IdentityStore(identitystore, params["identity_store_id"] or instance["IdentityStoreId"])
+    # Many principals: list the store (100 a page) instead of one GetUserId / GetGroupId each.
+    store.prefetch([e["user"] for e in params["assignments"] if e.get("user")],
+                   [e["group"] for e in params["assignments"] if e.get("group")])
     targets = engine.OrganizationTargets(describe_organization(organizations))
     permission_sets = PermissionSets(sso_admin, instance_arn).by_name()
     pending = [] if module.check_mode else None
@@ -229,7 +238,8 @@ def reconcile(module):
     results = {"create": [], "delete": []}
     if not module.check_mode:
         applier = engine.Applier(sso_admin, instance_arn, params["max_concurrency"],
-                                 params["max_requests_per_second"], params["wait"], params["wait_timeout"])
+                                 params["max_requests_per_second"], params["wait"], params["wait_timeout"],
+                                 limiter=rate_limit.RateLimiter(None))  # the client is limited already
         # Additions first: nobody loses access between the removal of an old path and the new one.
         results["create"] = applier.run([("create", a) for a in to_create])
         held = engine.held_removals(results["create"], to_delete) if params["wait"] else []

@@ -12,6 +12,9 @@ description:
     and adds the I(members) it lacks.
   - Members not listed are kept unless I(purge_members=true).
   - Every member must already exist; unknown user names fail the task, listing them all, before any write.
+  - Shares the engine of M(ssoshift.identity_center.identitystore_directory). The group is created with the
+    collection's mark in its description (groups cannot carry tags); an existing group without it is reported as
+    adopted.
     In check mode they are reported as additions, since the play may create those users first.
 options:
   display_name:
@@ -70,9 +73,29 @@ members_removed:
   type: list
   elements: str
 group:
-  description: The group after the change, with C(display_name), C(description) and C(members).
+  description: The group after the change.
   returned: always
   type: dict
+  contains:
+    display_name:
+      description: Name.
+      type: str
+    description:
+      description: Description (without the collection's mark).
+      type: str
+    members:
+      description: User names of the members.
+      type: list
+      elements: str
+ownership:
+  description: C(created) (by this run), C(managed) (carries the collection's mark) or C(adopted) (existed without it).
+  returned: when state=present
+  type: str
+adopted:
+  description: The group's name when it was adopted, else empty.
+  returned: when state=present
+  type: list
+  elements: str
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
@@ -98,9 +121,11 @@ def ensure(module):
                     members_removed=[], group=before, diff=dict(before=before, after={}))
     result = store.ensure_group(params["display_name"], params["description"], params["members"],
                                 params["purge_members"])
+    adopted = [params["display_name"]] if result["ownership"] == "adopted" else []
+    after = dict(result["after"], **({"adopted": True} if adopted else {}))
     return dict(changed=result["changed"], group_id=result["group_id"], members_added=result["members_added"],
-                members_removed=result["members_removed"], group=result["after"],
-                diff=dict(before=result["before"] or {}, after=result["after"]))
+                members_removed=result["members_removed"], group=result["after"], ownership=result["ownership"],
+                adopted=adopted, diff=dict(before=result["before"] or {}, after=after))
 
 
 def main():

@@ -90,10 +90,12 @@ def read(module):
     store = IdentityStore(client(module, "identitystore"), identity_store_id(module))
     missing = {"users": [], "groups": []}
     if params["user_names"] is None and params["group_names"] is None:
+        store.load()  # ListUsers and ListGroups pages: names of members need no further call
         users = store.list_users()
         groups = [_group_view(store, store.read_group(g["DisplayName"])) for g in store.list_groups()]
     else:
         users, groups = [], []
+        store.prefetch(params["user_names"] or [], params["group_names"] or [])
         for name in params["user_names"] or []:
             user = store.read_user(name)
             if user:

@@ -17,6 +17,9 @@ description:
     Set I(provision=false) to defer that, for example to change many permission sets and provision each once.
   - Identity Center accepts one change at a time per permission set and account; C(ConflictException) and
     throttling are retried with jittered backoff.
+  - Shares the engine of M(ssoshift.identity_center.permission_sets) (the whole list in one call); the ownership tag
+    C(managed-by=ssoshift.identity_center) is added to a permission set that lacks it, which is reported as
+    adopted.
   - Options left unset are not managed. An empty value (C({}), C([]), C("")) means "none".
 options:
   name:
@@ -105,8 +108,9 @@ options:
     default: present
     choices: [present, absent]
 notes:
-  - Tags, the permissions boundary and provisioning status are read only when their options are used, so the
-    module also works against endpoints that lack those APIs.
+  - The permissions boundary and the policies are read only when their options are used. Tags are read for the
+    ownership tag; against an endpoint that lacks C(ListTagsForResource) ownership is C(unknown) and only given
+    I(tags) are refused.
 author:
   - ssoshift contributors (@ssoshift)
 extends_documentation_fragment:
@@ -173,6 +177,15 @@ provisioning:
     - In check mode, C(status) is C(WOULD_PROVISION).
   returned: always
   type: dict
+ownership:
+  description: C(created), C(managed) (carries the ownership tag), C(adopted) (did not) or C(unknown).
+  returned: when state=present
+  type: str
+adopted:
+  description: The name of the permission set when it was adopted (existed without the ownership tag), else empty.
+  returned: when state=present
+  type: list
+  elements: str
 deleted_assignments:
   description: Account assignments deleted because of I(force).
   returned: when state=absent
@@ -188,10 +201,8 @@ from ansible_collections.ssoshift.identity_center.plugins.module_utils.common im
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import INSTANCE_OPTIONS
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import instance_arn
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import run
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.permission_sets import PROVISIONED_ATTRIBUTES
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.permission_sets import PermissionSets
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.permission_sets import normalize_desired
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.permission_sets import plan_changes
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.permission_sets import converge_permission_sets
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import validate_permission_set
 
 SPEC_KEYS = ("name", "description", "session_duration", "relay_state", "managed_policies",
@@ -228,37 +239,20 @@ def absent(module, engine):
 
 
 def present(module, engine):
+    """The bulk engine (converge_permission_sets) with this one permission set."""
     params = module.params
-    desired = normalize_desired({key: params[key] for key in SPEC_KEYS})
-    arn = engine.by_name().get(params["name"])
-    current = None
-    if arn:
-        current = engine.read(arn, with_boundary=desired["permissions_boundary"] is not None,
-                              with_tags=desired["tags"] is not None)
-    changes = plan_changes(desired, current, params["purge_policies"], params["purge_tags"])
-    after = dict(current or {"name": params["name"], "arn": None},
-                 **{c["attribute"]: c["after"] for c in changes})
-    result = dict(changed=bool(changes), arn=arn, permission_set=after, changes=changes, provisioning=None,
-                  diff=dict(before=current or {}, after=after))
-    if not changes:
-        return result
-    if not module.check_mode:
-        if arn is None:
-            arn = engine.create(desired)
-            result["arn"] = after["arn"] = arn
-        engine.apply(arn, changes, current)
-    needs_provisioning = current is not None and any(c["attribute"] in PROVISIONED_ATTRIBUTES for c in changes)
-    if needs_provisioning and params["provision"]:
-        accounts = engine.provisioned_accounts(arn)
-        if accounts:
-            if module.check_mode:
-                result["provisioning"] = {"status": "WOULD_PROVISION", "accounts": accounts}
-            else:
-                result["provisioning"] = dict(engine.provision(arn), accounts=accounts)
-                if result["provisioning"]["status"] == "FAILED":
-                    module.fail_json(msg=f"permission set '{params['name']}' was updated but provisioning failed "
-                                         f"in account {result['provisioning']['account_id']}: "
-                                         f"{result['provisioning']['failure_reason']}", **result)
+    converged = converge_permission_sets(engine, [{key: params[key] for key in SPEC_KEYS}], params["purge_policies"],
+                                         params["purge_tags"], params["provision"], details=True)
+    [entry] = converged["permission_sets"]
+    result = dict(changed=converged["changed"], arn=entry["arn"], permission_set=entry["after"],
+                  changes=entry["changes"], ownership=entry["ownership"], adopted=converged["adopted"],
+                  provisioning=converged["provisioning"][0] if converged["provisioning"] else None,
+                  diff=dict(before=entry["before"], after=dict(entry["after"], **(
+                      {"adopted": True} if converged["adopted"] else {}))))
+    if result["provisioning"] and result["provisioning"]["status"] == "FAILED":
+        module.fail_json(msg=f"permission set '{params['name']}' was updated but provisioning failed "
+                             f"in account {result['provisioning']['account_id']}: "
+                             f"{result['provisioning']['failure_reason']}", **result)
     return result
 
 

@@ -64,6 +64,11 @@ def test_role_converges_then_changes_nothing(sandbox, run_playbook):
              "permission_sets": [{"name": "RoleConv", "session_duration": "PT2H",
                                   "managed_policies": ["ReadOnlyAccess"]}]}
     first = run_playbook(ROLE, {"identity_center": model})
-    assert first.returncode == 0 and first.stats["changed"] == 3
+    # One task for the whole directory, one for every permission set.
+    assert first.returncode == 0 and first.stats["changed"] == 2
+    directory = first.task("Users, groups and their members")
+    assert directory["users"]["created"] == ["role-conv"] and directory["groups"]["created"] == ["role-conv-g"]
+    assert directory["memberships"]["added"] == [{"group": "role-conv-g", "user": "role-conv"}]
+    assert first.task("Permission sets, each provisioned once at the end")["created"] == ["RoleConv"]
     second = run_playbook(ROLE, {"identity_center": model})
     assert second.returncode == 0 and second.stats["changed"] == 0

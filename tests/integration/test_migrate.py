@@ -93,15 +93,14 @@ def test_check_mode_on_a_fresh_legacy_estate_writes_nothing_and_prints_the_plan(
         run = PlaybookRun(completed)
         assert run.returncode == 0, run.failures
         assert recording.writes == []
-        users = run.task("Users")["results"]
-        assert [(r["item"]["user_name"], r["changed"], r["user_id"]) for r in users] == [
-            ("alice", True, None), ("bob", True, None)]
-        groups = run.task("Groups and their members")["results"]
-        assert [(r["item"]["name"], r["members_added"]) for r in groups] == [
-            ("platform-admins", ["alice"]), ("developers", ["bob"])]
-        plan = run.task("Permission sets (provisioned once each, below)")["results"]
-        assert [(r["item"]["name"], r["changed"]) for r in plan] == [
-            ("AdministratorAccess", True), ("ReadOnlyAccess", True), ("DeveloperAccess", True)]
+        # The plan of the identity phases: one bulk task for the directory, one for the permission sets.
+        directory = run.task("Users, groups and their members")
+        assert directory["changed"] is True and directory["users"]["created"] == ["alice", "bob"]
+        assert directory["memberships"]["added"] == [{"group": "platform-admins", "user": "alice"},
+                                                     {"group": "developers", "user": "bob"}]
+        plan = run.task("Permission sets, each provisioned once at the end")
+        assert plan["changed"] is True
+        assert plan["created"] == ["AdministratorAccess", "ReadOnlyAccess", "DeveloperAccess"]
     finally:
         sandbox_tool.stop(str(tmp_path / "fresh"))
 

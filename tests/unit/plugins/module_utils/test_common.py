@@ -77,3 +77,20 @@ def test_retries_are_bounded_in_number_and_in_time():
     # The worst case, every wait at its cap: a little over two minutes.
     worst = sum(min(common.RETRY_BASE_DELAY * 2 ** n, common.RETRY_MAX_DELAY) for n in range(common.RETRIES - 1))
     assert sum(waits) <= worst <= 150
+
+
+def test_a_conflict_that_says_already_exists_is_not_retried():
+    # Identity store: ConflictException with Reason UNIQUENESS_CONSTRAINT_VIOLATION; Identity Center:
+    # "PermissionSet with name X already exists.". Asking again cannot succeed; the engines read it back.
+    unique = ClientError({"Error": {"Code": "ConflictException", "Message": "Duplicate UserName"},
+                          "Reason": "UNIQUENESS_CONSTRAINT_VIOLATION", "ResponseMetadata": {"HTTPStatusCode": 400}},
+                         "CreateUser")
+    named = _client_error("ConflictException")
+    named.response["Error"]["Message"] = "PermissionSet with name Admin already exists."
+    for error in (unique, named):
+        assert common.already_exists(error)
+        code = common.SsoShiftRetry.status_code_from_exception(error)
+        assert code == common.ALREADY_EXISTS and not common.SsoShiftRetry.found(code, common.RETRY_ERROR_CODES)
+    busy = _client_error("ConflictException", 409)  # another operation holds the resource: retried
+    assert not common.already_exists(busy)
+    assert common.SsoShiftRetry.found(common.SsoShiftRetry.status_code_from_exception(busy), common.RETRY_ERROR_CODES)

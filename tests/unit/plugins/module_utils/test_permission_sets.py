@@ -122,3 +122,78 @@ def test_wait_for_gives_up_after_the_timeout():
     with pytest.raises(SsoShiftError, match="the thing still IN_PROGRESS after 0s"):
         wait_for(fetch, "the thing", timeout=0, delay=0, sleep=lambda seconds: None)
     assert len(polls) == 1
+
+
+# --------------------------------------------------------------------------- the bulk engine (moto lacks the tag APIs)
+
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.permission_sets import (  # noqa: E402
+    converge_permission_sets)
+
+OTHER = "arn:aws:sso:::permissionSet/ssoins-1111111111111111/ps-3333333333333333"
+
+
+def _described(arn, name, duration="PT8H"):
+    return {"PermissionSet": {"Name": name, "PermissionSetArn": arn, "SessionDuration": duration}}
+
+
+def test_an_untagged_permission_set_is_adopted_reported_and_tagged():
+    engine, stubber = _engine()
+    engine.workers = 1
+    stubber.add_response("list_permission_sets", {"PermissionSets": [ARN, OTHER]})
+    stubber.add_response("describe_permission_set", _described(ARN, "Dev"))
+    stubber.add_response("describe_permission_set", _described(OTHER, "Ops"))
+    stubber.add_response("list_tags_for_resource", {"Tags": [{"Key": "owner", "Value": "platform"}]},
+                         {"InstanceArn": INSTANCE, "ResourceArn": ARN})
+    stubber.add_response("list_managed_policies_in_permission_set", {"AttachedManagedPolicies": [
+        {"Name": "PowerUserAccess", "Arn": "arn:aws:iam::aws:policy/PowerUserAccess"}]})
+    stubber.add_response("list_accounts_for_provisioned_permission_set", {"AccountIds": []},
+                         {"InstanceArn": INSTANCE, "PermissionSetArn": ARN,
+                          "ProvisioningStatus": "LATEST_PERMISSION_SET_NOT_PROVISIONED"})
+    # The ownership tag is added; the model gives no tags, so the others stay (no UntagResource).
+    stubber.add_response("tag_resource", {}, {"InstanceArn": INSTANCE, "ResourceArn": ARN, "Tags": [
+        {"Key": "managed-by", "Value": "ssoshift.identity_center"}]})
+    result = converge_permission_sets(engine, [{"name": "Dev", "managed_policies": ["PowerUserAccess"]}])
+    assert result["adopted"] == ["Dev"] and result["permission_sets"][0]["ownership"] == "adopted"
+    assert [c["attribute"] for c in result["permission_sets"][0]["changes"]] == ["tags"]
+    assert any("permission set Dev" in line for line in result["diff"]["after"]["adopted"])
+    assert result["provisioning"] == []  # a tag does not change what the set grants
+    stubber.assert_no_pending_responses()
+
+
+def test_a_tagged_permission_set_is_the_collections_and_a_no_change_run_writes_nothing():
+    engine, stubber = _engine()
+    stubber.add_response("list_permission_sets", {"PermissionSets": [ARN]})
+    stubber.add_response("describe_permission_set", _described(ARN, "Dev"))
+    stubber.add_response("list_tags_for_resource", {"Tags": [{"Key": "managed-by",
+                                                              "Value": "ssoshift.identity_center"}]})
+    stubber.add_response("list_accounts_for_provisioned_permission_set", {"AccountIds": []})
+    result = converge_permission_sets(engine, [{"name": "Dev", "session_duration": "PT480M"}])
+    assert result["changed"] is False and result["adopted"] == []
+    assert result["permission_sets"][0]["ownership"] == "managed"
+    stubber.assert_no_pending_responses()
+
+
+def test_a_create_answered_already_exists_is_read_back_instead_of_failing():
+    # AWS answers "PermissionSet with name X already exists." (ConflictException) to a create repeated after
+    # a dropped connection; it is not retried (common.ALREADY_EXISTS), the set is listed again and used.
+    engine, stubber = _engine()
+    stubber.add_response("list_permission_sets", {"PermissionSets": []})
+    stubber.add_client_error("create_permission_set", service_error_code="ConflictException", http_status_code=400,
+                             service_message="PermissionSet with name New already exists.")
+    stubber.add_response("list_permission_sets", {"PermissionSets": [ARN]})
+    stubber.add_response("describe_permission_set", _described(ARN, "New"))
+    stubber.add_response("attach_managed_policy_to_permission_set", {}, {
+        "InstanceArn": INSTANCE, "PermissionSetArn": ARN, "ManagedPolicyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"})
+    result = converge_permission_sets(engine, [{"name": "New", "managed_policies": ["ReadOnlyAccess"]}])
+    assert result["created"] == ["New"] and result["permission_sets"][0]["arn"] == ARN
+    stubber.assert_no_pending_responses()
+
+
+def test_given_tags_are_refused_before_any_write_when_the_endpoint_cannot_read_them():
+    engine, stubber = _engine()
+    stubber.add_response("list_permission_sets", {"PermissionSets": [ARN]})
+    stubber.add_response("describe_permission_set", _described(ARN, "Dev"))
+    stubber.add_client_error("list_tags_for_resource", service_error_code="500", http_status_code=500,
+                             service_message="<!doctype html><html><title>500 Internal Server Error</title></html>")
+    with pytest.raises(SsoShiftError, match=r"permission_sets \(Dev\).tags: the endpoint does not implement"):
+        converge_permission_sets(engine, [{"name": "Dev", "tags": {"team": "a"}}])
