@@ -246,7 +246,7 @@ def principals_to_look_up(identity_center, manage_directory=True):
 # The top-level keys of the access model (docs/access-model.md). A variable spelled close to one of them is
 # almost certainly a typo that would silently leave a section out of the run.
 MODEL_SECTIONS = ("identity_center", "alternate_contacts", "legacy_iam_users", "automation_roles", "break_glass",
-                  "verification", "member_role_name")
+                  "verification", "member_role_name", "password_policy")
 
 
 def section_name_problems(variable_names):

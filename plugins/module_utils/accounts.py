@@ -190,6 +190,18 @@ class AccountSessions:
             return credentials
 
 
+def limited(accounts, index, limit):
+    """The accounts that are also in `limit` (names or IDs; None: no limit), for runs sliced over the inventory.
+    Raises SsoShiftError naming an unknown or closed account of the limit."""
+    if limit is None:
+        return list(accounts)
+    allowed, problems = index.resolve(limit, "limit_accounts")
+    if problems:
+        raise SsoShiftError("limit_accounts: " + "; ".join(problems), problems)
+    allowed_ids = {account["id"] for account in allowed}
+    return [account for account in accounts if account["id"] in allowed_ids]
+
+
 def for_each_account(accounts, work, max_workers=DEFAULT_WORKERS):
     """Run work(account) for every account on at most `max_workers` threads.
 

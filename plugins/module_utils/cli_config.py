@@ -381,3 +381,23 @@ def write_atomically(path, text, mode=0o600, directory_mode=0o700):
         if os.path.exists(temporary):
             os.unlink(temporary)
         raise
+
+
+def plan_config(text, path, session, start_url, sso_region, registration_scopes, entries, template=DEFAULT_TEMPLATE,
+                region=None, output="json", state="present"):
+    """(new_text, profile names, plan) of one config file: its current `text` with the session's managed sections
+    replaced by those of `entries` (assignments: account_id, account_name, permission_set). Raises SsoShiftError
+    listing every problem of the input or of sections in the way, before anything is written."""
+    from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import fail_if_problems
+
+    problems = session_problems(session, start_url, sso_region, registration_scopes)
+    profiles = []
+    if state == "present":
+        profiles, more = build_profiles(entries, template, region or sso_region, output, session)
+        problems.extend(more)
+    fail_if_problems(problems, "invalid CLI profile input; nothing was changed")
+    sections = desired_sections(session, start_url, sso_region, registration_scopes, profiles) \
+        if state == "present" else []
+    new_text, plan, problems = merge(text, session, sections, path)
+    fail_if_problems(problems, f"{path}: the config file has sections in the way; nothing was changed")
+    return new_text, [profile["name"] for profile in profiles], plan

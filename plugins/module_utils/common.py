@@ -103,6 +103,11 @@ OWNER_TAG_KEY = "managed-by"
 OWNER_TAG_VALUE = "ssoshift.identity_center"
 
 
+def owned(tags):
+    """Whether tags ({key: value}) carry the collection's ownership mark."""
+    return (tags or {}).get(OWNER_TAG_KEY) == OWNER_TAG_VALUE
+
+
 class SsoShiftError(Exception):
     """A problem the caller must fix; the message names the field and the value.
 

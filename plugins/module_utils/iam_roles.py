@@ -27,6 +27,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_
 
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import OWNER_TAG_KEY
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import OWNER_TAG_VALUE
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import owned
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import paginate
 
 OWNER_TAGS = {OWNER_TAG_KEY: OWNER_TAG_VALUE}
@@ -35,11 +36,6 @@ OWNER_TAGS = {OWNER_TAG_KEY: OWNER_TAG_VALUE}
 RESERVED_ROLE_NAMES = ("OrganizationAccountAccessRole", "AWSControlTowerExecution")
 RESERVED_ROLE_PREFIXES = ("AWSReservedSSO_", "AWSServiceRoleFor")
 RESERVED_PATH_PREFIXES = ("/aws-service-role/", "/aws-reserved/")
-
-
-def owned(tags):
-    """Whether tags carry the collection's ownership mark."""
-    return (tags or {}).get(OWNER_TAG_KEY) == OWNER_TAG_VALUE
 
 
 def reserved_name_reason(name, member_role_name=None):

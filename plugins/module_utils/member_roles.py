@@ -24,7 +24,7 @@ from ansible_collections.ssoshift.identity_center.plugins.module_utils.common im
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import OWNER_TAG_KEY
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import OWNER_TAG_VALUE
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_roles import OWNER_TAGS
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_roles import owned
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import owned
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_roles import ownership
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_roles import plan_role
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_roles import read_role

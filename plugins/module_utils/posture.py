@@ -260,10 +260,11 @@ def gather_account(iam, account):
         facts["password_policy"] = iam.get_account_password_policy(aws_retry=True)["PasswordPolicy"]
     except is_boto3_error_code("NoSuchEntity"):
         facts["password_policy"] = None
-    admin, attached = [], []
+    admin, attached, names = [], [], []
     group_policies_of = {}  # users share groups: read each group's policies once
     for user in paginate(iam, "list_users", "Users"):
         name = user["UserName"]
+        names.append(name)
         policies = [p["PolicyArn"] for p in paginate(iam, "list_attached_user_policies", "AttachedPolicies",
                                                      UserName=name)]
         inline = paginate(iam, "list_user_policies", "PolicyNames", UserName=name)
@@ -277,7 +278,7 @@ def gather_account(iam, account):
             group_policies += group_policies_of[group["GroupName"]]
         if ADMINISTRATOR_ACCESS in policies + group_policies:
             admin.append(name)
-    facts["admin_users"], facts["users_with_attached_policies"] = admin, attached
+    facts["admin_users"], facts["users_with_attached_policies"], facts["iam_users"] = admin, attached, names
 
     def contact():
         try:

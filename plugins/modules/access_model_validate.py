@@ -40,6 +40,12 @@ options:
         identity store, the permission set in the model or Identity Center, the accounts in the organization and
         active.
     type: raw
+  password_policy:
+    description:
+      - The C(password_policy) part of the access model - settings that differ from AWS's recommended IAM password
+        policy (M(ssoshift.identity_center.account_password_policy)). IAM's limits and a minimum length of 14 are
+        checked.
+    type: raw
   variable_names:
     description:
       - The names of the play's variables (C(lookup('ansible.builtin.varnames', '.+'))). A name spelt close to a
@@ -130,6 +136,7 @@ from ansible_collections.ssoshift.identity_center.plugins.module_utils.assignmen
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import identity_store_id
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import instance_arn
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.organizations import AccountIndex
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.password_policy import policy_problems
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.organizations import describe_organization
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.permission_sets import PermissionSets
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import run
@@ -146,6 +153,7 @@ def check(module):
                                params["member_role_name"])
     problems += contact_problems(params["alternate_contacts"]) + legacy_user_problems(legacy_users)
     problems += verification_problems(verification)
+    problems += policy_problems(params["password_policy"])
 
     # Every account the model names, through the one resolver: unknown, shared-name, closed accounts and IDs
     # that YAML read as numbers are named where they are written.
@@ -205,6 +213,7 @@ def main():
                            automation_roles=dict(type="list", elements="dict"),
                            break_glass=dict(type="dict"),
                            verification=dict(type="raw"),
+                           password_policy=dict(type="raw"),
                            variable_names=dict(type="list", elements="str", default=[]),
                            manage_directory=dict(type="bool", default=True),
                            member_role_name=dict(type="str", default="OrganizationAccountAccessRole"),

@@ -5,144 +5,113 @@
 
 DOCUMENTATION = r"""
 module: access_report
-short_description: Write the end-state report of the migration as JSON, Markdown and one HTML page
+short_description: Read the end state from AWS and write the migration's report as JSON, Markdown and one HTML page
 version_added: 0.1.0
 description:
-  - Builds the report from the data it is given and writes C(report.json), C(report.md) and C(report.html) into
-    I(dest), each atomically (a temporary file in I(dest), then a rename) with mode C(0600), since they list who
-    has access to what.
-  - The report holds an accounts by permission sets matrix with the principals of each cell (and the members of
-    each group), which users reach which account through which group, the posture checks before and after per
-    account with their Prowler and Security Hub IDs and the change of each (C(fixed), C(regressed),
-    C(still_failing), C(failing) without a before status, C(unknown), C(passing)), the legacy IAM users retired or
-    disabled with their backup files, the automation and break-glass roles, the access portal URL and the CLI
-    profile snippets.
-  - The HTML page is self-contained, with inline CSS, no script and no external asset; every value is escaped.
-  - Same input, same bytes. The report's C(generated_at) is the time its content last changed; when the files in
-    I(dest) already hold the same report apart from that timestamp, nothing is written and the module reports no
-    change.
-  - Reads and writes local files only (where the module runs; delegate it to C(localhost) for the controller).
-    Every input is checked first, and every problem is listed, naming the field and the value.
+  - Reads the estate as it is, whatever phases ran before - every account assignment and the directory of IAM Identity
+    Center, and in every ACTIVE account (in its own credentials, several at a time) the security posture, the access
+    model's CI/CD and break-glass roles, the OIDC providers, the IAM users and where each legacy IAM user stands - and
+    the controller's files - the posture before the migration, the legacy users' backups, the CLI profiles written.
+  - Compares it with the access model and lists the drift - access the model does not describe (assignments of the
+    model's permission sets to principals or accounts it does not list, any assignment of a permission set outside the
+    model, group members the model does not list, IAM users that are neither legacy users being retired nor known
+    automation, roles that trust principals outside the organization), each with what C(purge) or which model change
+    would remove it - and what the collection adopted (permission sets, groups, roles it did not create).
+  - Writes C(report.json), C(report.md) and C(report.html) into I(dest), each atomically with mode C(0600), since they
+    list who has access to what. The HTML page is self-contained, every value escaped.
+  - Same estate, same bytes. C(generated_at) is the time the content last changed; when the files already hold the
+    same report apart from that timestamp, nothing is written and the module reports no change.
+  - Makes no write call to AWS, so it runs in check mode too (C(playbooks/audit.yml) writes the same report before a
+    migration). In check mode the files are not written unless I(write_in_check_mode).
+  - Closed accounts are listed as closed and not reached. An account that cannot be reached fails the task after the
+    report of the others was written, naming it with AWS's error code.
 options:
   dest:
     description: Folder for the three files; created (mode C(0700)) when missing.
     type: path
     required: true
-  organization:
-    description: The organization, as the result of M(ssoshift.identity_center.organization_info) (C(organization), C(accounts)).
+  identity_center:
+    description: The C(identity_center) part of the access model (drift and adoption are judged against it).
     type: dict
     default: {}
-  instance:
-    description: The Identity Center instance, as the C(instance) of M(ssoshift.identity_center.instance_info) (C(portal_url)).
-    type: dict
-    default: {}
-  assignments:
-    description:
-      - Account assignments, as returned by M(ssoshift.identity_center.account_assignments_info), each with
-        C(account_id), C(permission_set), C(principal_type) and C(principal).
-    type: list
-    elements: dict
-    default: []
-  groups:
-    description: Groups with their C(display_name) and C(members) (user names), as returned by M(ssoshift.identity_center.identitystore_info).
-    type: list
-    elements: dict
-    default: []
-  posture_before:
-    description:
-      - Results of M(ssoshift.identity_center.account_security_info) taken before the migration, each with
-        C(account_id), optionally C(account_name), and C(checks).
-      - Omit (or null) when there is no before snapshot; the report then says so. An empty list is a snapshot of
-        no account.
-    type: list
-    elements: dict
-  posture_before_source:
-    description: Where the before snapshot came from (a file name), shown in the report.
-    type: str
-  posture_after:
-    description: Results of M(ssoshift.identity_center.account_security_info) now, one per account, as for I(posture_before).
-    type: list
-    elements: dict
-    default: []
-  retired_users:
-    description:
-      - Legacy IAM users and their retirement, each with C(user_name), C(state) (C(audited), C(disabled), C(absent)
-        or C(refused)) and optionally C(account_id), C(account_name), C(backup_file), C(disabled_at), C(message).
-      - The report keeps the end state only - C(message) for a refusal (its reason), not for what a run did; when a
-        user's state is the same as in the report already in I(dest) and no C(backup_file) is given (a run with
-        nothing to do makes no backup), the earlier backup file stays named while it exists.
-      - Of every input list only the documented fields are kept, so nothing else a phase adds reaches the files.
-    type: list
-    elements: dict
-    default: []
   automation_roles:
-    description: Automation (OIDC) roles, each with C(role_arn) and optionally C(account_id), C(account_name), C(role_name), C(provider_arn), C(subjects).
+    description: The access model's C(automation_roles) (the CI/CD roles to find).
     type: list
     elements: dict
     default: []
-  break_glass_roles:
-    description:
-      - Break-glass roles, each with C(role_arn) and optionally C(account_id), C(account_name), C(trusted_principals),
-        C(max_session_duration), C(alert_rule).
+  break_glass:
+    description: The access model's C(break_glass) section (the emergency roles to find).
+    type: dict
+    default: {}
+  legacy_iam_users:
+    description: The access model's C(legacy_iam_users) (C(name), C(account)), whose state the report gives.
     type: list
     elements: dict
     default: []
-  cli_profiles:
-    description:
-      - CLI profile snippets, each with C(user_name) and optionally C(path), C(profiles) (profile names, or the
-        config text itself), C(content) (the config text) and C(login_command).
-    type: list
-    elements: dict
-    default: []
-attributes:
-  check_mode:
-    support: full
-    description: Reports what would change and writes nothing.
-  diff_mode:
-    support: full
-    description: Shows the Markdown and JSON reports before and after.
+  posture_before_file:
+    description: The posture before the migration (the root phase's C(posture-before.json)); missing means the report
+      has no before column.
+    type: path
+  backup_dir:
+    description: Where the retirement phase keeps the legacy users' backups; the report names each user's pre-change
+      backup.
+    type: path
+  cli_profiles_dir:
+    description: Where the cli phase wrote one C(<user>.config) per user.
+    type: path
+  unused_days:
+    description: A credential unused for longer than this many days counts as unused (Security Hub IAM.22).
+    type: int
+    default: 45
+  quarantine_days:
+    description: Days between disabling a legacy user and deleting it, to say when each quarantine ends.
+    type: int
+    default: 7
+  write_in_check_mode:
+    description: Write the files in check mode too (they are local files on the controller, not the estate).
+    type: bool
+    default: false
 author:
   - ssoshift contributors (@ssoshift)
+extends_documentation_fragment:
+  - ssoshift.identity_center.accounts
+  - ssoshift.identity_center.instance
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
 """
 
 EXAMPLES = r"""
-- name: Everything the report needs
-  ssoshift.identity_center.account_assignments_info:
-  register: assignments
-
-- name: Write the report on the controller
+- name: End-state report, read from the estate
   ssoshift.identity_center.access_report:
     dest: "{{ playbook_dir }}/out"
-    organization: "{{ organization_details }}"
-    instance: "{{ organization_instance }}"
-    assignments: "{{ assignments.assignments }}"
-    posture_after: "{{ posture_now }}"
+    identity_center: "{{ identity_center }}"
+    automation_roles: "{{ automation_roles }}"
+    break_glass: "{{ break_glass }}"
+    legacy_iam_users: "{{ legacy_iam_users }}"
+    posture_before_file: "{{ playbook_dir }}/out/posture-before.json"
+    backup_dir: "{{ playbook_dir }}/out/backups"
+    cli_profiles_dir: "{{ playbook_dir }}/out/cli-profiles"
   delegate_to: localhost
-  register: report
-
-- name: Where to look
-  ansible.builtin.debug:
-    msg: "Open {{ report.paths.html }}"
 """
 
 RETURN = r"""
 paths:
-  description: The three files.
+  description: Where the three files are.
   returned: always
   type: dict
   contains:
     json:
-      description: Path of C(report.json).
+      description: Path of report.json.
       type: str
     markdown:
-      description: Path of C(report.md).
+      description: Path of report.md.
       type: str
     html:
-      description: Path of C(report.html).
+      description: Path of report.html.
       type: str
-  sample: {"json": "/srv/out/report.json", "markdown": "/srv/out/report.md", "html": "/srv/out/report.html"}
 changed_files:
-  description: The files written (or, in check mode, that would be), by kind (C(json), C(markdown), C(html)).
+  description: Which of the three files were (or would be) written.
   returned: always
   type: list
   elements: str
@@ -151,67 +120,182 @@ generated_at:
   returned: always
   type: str
 summary:
-  description:
-    - Counts, as in the report's C(summary) - C(accounts), C(permission_sets), C(assignments), C(users_with_access),
-      C(before_snapshot) (whether there was one), C(posture) (checks by change), C(retired_users) (by state),
-      C(automation_roles), C(break_glass_roles).
+  description: The report's counts (accounts, assignments, posture by change, retired users by state, roles, drift).
   returned: always
   type: dict
-  sample: {"accounts": 4, "assignments": 7, "posture": {"fixed": 3, "regressed": 0, "still_failing": 2}}
+drift:
+  description: Access the model does not describe, each with C(kind), C(account_name), C(subject), C(detail), C(remedy).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    kind:
+      description: What kind of drift.
+      type: str
+    account_id:
+      description: The account, when the drift is in one.
+      type: str
+    account_name:
+      description: Its name.
+      type: str
+    subject:
+      description: What drifted.
+      type: str
+    detail:
+      description: One sentence on it.
+      type: str
+    remedy:
+      description: What removes it.
+      type: str
+failed_accounts:
+  description: Accounts that could not be read, each with AWS's error code; the task fails when there is one.
+  returned: when an account failed
+  type: list
+  elements: dict
+  contains:
+    account_id:
+      description: Account ID.
+      type: str
+    account_name:
+      description: Account name.
+      type: str
+    error_code:
+      description: AWS's error code.
+      type: str
+    operation:
+      description: The API operation that failed, when known.
+      type: str
+    message:
+      description: What went wrong.
+      type: str
 """
 
-from ansible.module_utils.basic import AnsibleModule
+import datetime
+import os
 
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import SsoShiftError
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import fail_if_problems
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+
+from ansible_collections.ssoshift.identity_center.plugins.module_utils import estate
 from ansible_collections.ssoshift.identity_center.plugins.module_utils import report as engine
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.accounts import ACCOUNT_OPTIONS
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.accounts import AccountSessions
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.accounts import failure_message
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.assignments import OrganizationTargets
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import PartialFailure
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import SsoShiftError
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import client
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import fail_if_problems
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.directory import IdentityStore
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.drift import sort_lines
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.identity_center import discover_instance
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.identity_center import instance_to_result
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import INSTANCE_OPTIONS
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import run
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.organizations import describe_organization
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.posture import gather_organization
 
-DATA_OPTIONS = ("organization", "instance", "assignments", "groups", "posture_before", "posture_before_source",
-                "posture_after", "retired_users", "automation_roles", "break_glass_roles", "cli_profiles")
+
+def gather(module):
+    """The report's data (report.build's input), read from AWS and the controller's files; and the read failures."""
+    params = module.params
+    sso_admin = client(module, "sso-admin")
+    instance = discover_instance(sso_admin, params["instance_arn"], module.region)[0]
+    organization = describe_organization(client(module, "organizations"))
+    targets = OrganizationTargets(organization)
+    index = targets.index
+    sessions = AccountSessions(module, params["member_role_name"])
+    sessions.caller()
+    store = IdentityStore(client(module, "identitystore"), instance["IdentityStoreId"])
+    identity_center = estate.read_identity_center(sso_admin, store, instance["InstanceArn"], targets,
+                                                  params["identity_center"])
+    active, closed = index.active()
+    plans = estate.model_plans(index, sessions.partition, params["automation_roles"], params["break_glass"],
+                               params["member_role_name"])
+    legacy_by_account, problems = {}, []
+    for position, user in enumerate(params["legacy_iam_users"]):
+        account, problem = index.lookup(user.get("account"), f"legacy_iam_users[{position}].account")
+        if problem:
+            problems.append(problem)
+        else:
+            legacy_by_account.setdefault(account["id"], []).append(user.get("name"))
+    fail_if_problems(problems, "legacy_iam_users")
+    organization_facts = gather_organization(client(module, "iam"), sso_admin)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    results, failures = estate.read_accounts(
+        sessions, active, organization_facts, plans, legacy_by_account, set(index.by_id), params["unused_days"],
+        params["quarantine_days"], params["backup_dir"], now, params["max_account_workers"])
+    automation, break_glass, providers, adopted_roles = estate.role_views(results, active)
+    reached = [results[a["id"]] for a in active if a["id"] in results]
+    posture_after = [r["posture"] for r in reached]
+    data = {
+        "organization": organization,
+        "instance": instance_to_result(instance),
+        "assignments": identity_center["assignments"],
+        "groups": identity_center["groups"],
+        "posture_before": estate.read_posture_before(params["posture_before_file"]),
+        "posture_before_source": params["posture_before_file"],
+        "posture_after": posture_after,
+        "retired_users": [user for r in reached for user in r["legacy"]],
+        "automation_roles": automation,
+        "break_glass_roles": break_glass,
+        "oidc_providers": providers,
+        "cli_profiles": estate.read_cli_profiles(params["cli_profiles_dir"]),
+        "adopted": dict(identity_center["adopted"], roles=adopted_roles),
+        "drift": sort_lines(identity_center["drift"] + [line for r in reached for line in r["drift"]]),
+        "closed_accounts": [{"account_id": a["id"], "account_name": a["name"], "status": a["status"]}
+                            for a in closed],
+        "password_policy": [{"account_id": p["account_id"], "account_name": p["account_name"],
+                             "compliant": c["status"] == "pass", "policy": c["evidence"]}
+                            for p in posture_after for c in p["checks"] if c["id"] == "password_policy"],
+    }
+    return data, failures, index
 
 
-def main():
-    def listed():
-        return dict(type="list", elements="dict", default=[])
-
-    module = AnsibleModule(
-        argument_spec=dict(
-            dest=dict(type="path", required=True),
-            organization=dict(type="dict", default={}),
-            instance=dict(type="dict", default={}),
-            assignments=listed(),
-            groups=listed(),
-            posture_before=dict(type="list", elements="dict"),
-            posture_before_source=dict(type="str"),
-            posture_after=listed(),
-            retired_users=listed(),
-            automation_roles=listed(),
-            break_glass_roles=listed(),
-            cli_profiles=listed(),
-        ),
-        supports_check_mode=True,
-    )
-    data = {name: module.params[name] for name in DATA_OPTIONS}
-    try:
-        fail_if_problems(engine.validate(data), "the report's input is not valid")
-    except SsoShiftError as error:
-        module.fail_json(msg=str(error), problems=error.problems)
+def write(module):
+    data, failures, index = gather(module)
+    fail_if_problems(engine.validate(data), "the report's input is not valid")
     dest = module.params["dest"]
     try:
         files, report = engine.plan(dest, data)
-        if not module.check_mode:
+        if not module.check_mode or module.params["write_in_check_mode"]:
             engine.write(dest, files)
     except OSError as error:
-        module.fail_json(msg=f"dest: cannot write the report in '{dest}': {error}")
+        raise SsoShiftError(f"dest: cannot write the report in '{dest}': {error}")
     changed_files = [kind for kind, entry in files.items() if entry["write"] or entry["chmod"]]
     result = dict(changed=bool(changed_files), changed_files=changed_files,
                   paths={kind: entry["path"] for kind, entry in files.items()},
-                  generated_at=report["generated_at"], summary=report["summary"])
+                  generated_at=report["generated_at"], summary=report["summary"], drift=data["drift"])
     if module._diff:
         result["diff"] = [dict(before=files[kind]["before"] or "", after=files[kind]["after"],
                                before_header=files[kind]["path"], after_header=files[kind]["path"])
                           for kind in ("markdown", "json") if files[kind]["write"]]
-    module.exit_json(**result)
+    if failures:
+        raise PartialFailure(failure_message(failures, index, "the report of the other accounts"),
+                             dict(result, failed_accounts=[f.to_result(index) for f in failures]))
+    return result
+
+
+def main():
+    module = AnsibleAWSModule(
+        argument_spec=dict(
+            dest=dict(type="path", required=True),
+            identity_center=dict(type="dict", default={}),
+            automation_roles=dict(type="list", elements="dict", default=[]),
+            break_glass=dict(type="dict", default={}),
+            legacy_iam_users=dict(type="list", elements="dict", default=[]),
+            posture_before_file=dict(type="path"),
+            backup_dir=dict(type="path"),
+            cli_profiles_dir=dict(type="path"),
+            unused_days=dict(type="int", default=45),
+            quarantine_days=dict(type="int", default=7),
+            write_in_check_mode=dict(type="bool", default=False),
+            **INSTANCE_OPTIONS, **ACCOUNT_OPTIONS,
+        ),
+        supports_check_mode=True,
+    )
+    if module.params["backup_dir"] and not os.path.isdir(module.params["backup_dir"]):
+        module.params["backup_dir"] = None  # no retirement yet: no backup to name
+    module.exit_json(**run(module, lambda: write(module), "Failed to read the estate for the report"))
 
 
 if __name__ == "__main__":

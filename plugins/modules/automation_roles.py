@@ -37,6 +37,12 @@ options:
     description: Tags every role gets besides the ownership tag; an entry's own tags win.
     type: dict
     default: {}
+  limit_accounts:
+    description:
+      - Act only in these accounts (names or IDs) of those the model names, for runs sliced over the
+        C(organization_accounts) inventory (AWX job slicing); the model is still checked as a whole.
+    type: list
+    elements: raw
 author:
   - ssoshift contributors (@ssoshift)
 extends_documentation_fragment:
@@ -166,6 +172,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.accounts import ACCOUNT_OPTIONS
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.accounts import AccountSessions
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.accounts import failure_message
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.accounts import limited
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.automation import automation_plan
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import PartialFailure
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import client
@@ -188,7 +195,7 @@ def ensure(module):
     plan = automation_plan(params["automation_roles"], index, sessions.partition, params["tags"],
                            params["member_role_name"])
     by_id = {account["account_id"]: account for account in plan["accounts"]}
-    targets = [index.by_id[account_id] for account_id in by_id]
+    targets = limited([index.by_id[account_id] for account_id in by_id], index, params["limit_accounts"])
 
     def read_account(account):
         iam = sessions.client(account["id"], "iam")
@@ -253,7 +260,7 @@ def ensure(module):
 def main():
     module = AnsibleAWSModule(
         argument_spec=dict(automation_roles=dict(type="list", elements="dict", required=True),
-                           tags=dict(type="dict", default={}), **ACCOUNT_OPTIONS),
+                           tags=dict(type="dict", default={}), limit_accounts=dict(type="list", elements="raw"), **ACCOUNT_OPTIONS),
         supports_check_mode=True,
     )
     module.exit_json(**run(module, lambda: ensure(module), "Failed to converge the CI/CD roles"))

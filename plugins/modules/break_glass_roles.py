@@ -38,6 +38,12 @@ options:
     description: Tags the role gets besides the ownership tag; the section's own tags win.
     type: dict
     default: {purpose: break-glass}
+  limit_accounts:
+    description:
+      - Act only in these accounts (names or IDs) of those the model names, for runs sliced over the
+        C(organization_accounts) inventory (AWX job slicing); the model is still checked as a whole.
+    type: list
+    elements: raw
 author:
   - ssoshift contributors (@ssoshift)
 extends_documentation_fragment:
@@ -137,6 +143,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.accounts import ACCOUNT_OPTIONS
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.accounts import AccountSessions
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.accounts import failure_message
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.accounts import limited
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.automation import break_glass_plan
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import PartialFailure
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import client
@@ -160,7 +167,7 @@ def ensure(module):
     plans, skipped = break_glass_plan(params["break_glass"], index, sessions.partition, params["tags"],
                                       params["member_role_name"], params["automation_roles"])
     by_id = {plan["account_id"]: plan for plan in plans}
-    targets = [index.by_id[account_id] for account_id in by_id]
+    targets = limited([index.by_id[account_id] for account_id in by_id], index, params["limit_accounts"])
 
     def read_account(account):
         plan = by_id[account["id"]]
@@ -211,7 +218,7 @@ def main():
     module = AnsibleAWSModule(
         argument_spec=dict(break_glass=dict(type="dict", required=True),
                            automation_roles=dict(type="list", elements="dict", default=[]),
-                           tags=dict(type="dict", default={"purpose": "break-glass"}), **ACCOUNT_OPTIONS),
+                           tags=dict(type="dict", default={"purpose": "break-glass"}), limit_accounts=dict(type="list", elements="raw"), **ACCOUNT_OPTIONS),
         supports_check_mode=True,
     )
     module.exit_json(**run(module, lambda: ensure(module), "Failed to converge the break-glass roles"))

@@ -176,29 +176,15 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.ssoshift.identity_center.plugins.module_utils import cli_config
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import SsoShiftError
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import fail_if_problems
 
 FILE_MODE = 0o600
 
 
 def plan_file(params, path, text):
     """(new_text, profiles, plan) for the module's parameters and the file's current text."""
-    session = params["sso_session"]
-    problems = cli_config.session_problems(session, params["start_url"], params["sso_region"],
-                                           params["registration_scopes"])
-    profiles = []
-    if params["state"] == "present":
-        profiles, more = cli_config.build_profiles(params["profiles"], params["profile_name_template"],
-                                                   params["region"] or params["sso_region"], params["output"], session)
-        problems.extend(more)
-    fail_if_problems(problems, "cli_sso_config: invalid input; nothing was changed")
-    sections = []
-    if params["state"] == "present":
-        sections = cli_config.desired_sections(session, params["start_url"], params["sso_region"],
-                                               params["registration_scopes"], profiles)
-    new_text, plan, problems = cli_config.merge(text, session, sections, path)
-    fail_if_problems(problems, "cli_sso_config: the config file has sections in the way; nothing was changed")
-    return new_text, [profile["name"] for profile in profiles], plan
+    return cli_config.plan_config(text, path, params["sso_session"], params["start_url"], params["sso_region"],
+                                  params["registration_scopes"], params["profiles"], params["profile_name_template"],
+                                  params["region"], params["output"], params["state"])
 
 
 def main():
