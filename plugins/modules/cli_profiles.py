@@ -109,6 +109,10 @@ snippets:
     changed:
       description: Whether the file was (or would be) written.
       type: bool
+    plan:
+      description: The managed sections C(added), C(updated) and C(removed) (as M(ssoshift.identity_center.cli_sso_config)
+        returns them).
+      type: dict
 operator:
   description: The operator's config, when I(operator_config_path) is set.
   returned: when operator_config_path is set
@@ -124,6 +128,9 @@ operator:
     changed:
       description: Whether the file was (or would be) written.
       type: bool
+    plan:
+      description: The managed sections C(added), C(updated) and C(removed).
+      type: dict
 missing:
   description: Users not in the identity store (no snippet).
   returned: always
@@ -215,7 +222,7 @@ def converge(module):
             text, exists, mode = cli_config.read_text(path)
         except (OSError, UnicodeDecodeError) as error:
             raise SsoShiftError(f"{path}: cannot read the config file ({error}); nothing was changed")
-        new_text, profiles, dummy = cli_config.plan_config(
+        new_text, profiles, plan = cli_config.plan_config(
             text, path, params["sso_session"], start_url, sso_region, params["registration_scopes"], entries,
             params["profile_name_template"], params["region"], params["output"])
         changed = new_text != text or (exists and mode != 0o600)
@@ -227,13 +234,14 @@ def converge(module):
                     cli_config.write_atomically(path, new_text, 0o600)
                 except OSError as error:
                     raise SsoShiftError(f"{path}: cannot write the config file: {error}")
-        return path, profiles, changed
+        return path, profiles, changed, plan
 
     snippets = []
     for user in [u for u in params["users"] if u in present]:
         mine = {("USER", store.user_id(user))} | {("GROUP", g) for g in groups_of[user]}
-        path, profiles, changed = write_file(snippet_path(params["output_dir"], user), entries_for(mine, by_principal))
-        snippets.append({"user_name": user, "path": path, "profiles": profiles, "changed": changed,
+        path, profiles, changed, plan = write_file(snippet_path(params["output_dir"], user),
+                                                   entries_for(mine, by_principal))
+        snippets.append({"user_name": user, "path": path, "profiles": profiles, "changed": changed, "plan": plan,
                          "groups": sorted(store.principal_label("GROUP", g).split(":", 1)[1] for g in groups_of[user]),
                          "login_command": (f"aws sso login --profile {profiles[0]}" if profiles
                                            else f"aws sso login --sso-session {params['sso_session']}")})
@@ -243,8 +251,8 @@ def converge(module):
         mine = set()
         for user in [u for u in operators if u in present]:
             mine |= {("USER", store.user_id(user))} | {("GROUP", g) for g in groups_of[user]}
-        path, profiles, changed = write_file(params["operator_config_path"], entries_for(mine, by_principal))
-        result["operator"] = {"path": path, "profiles": profiles, "changed": changed}
+        path, profiles, changed, plan = write_file(params["operator_config_path"], entries_for(mine, by_principal))
+        result["operator"] = {"path": path, "profiles": profiles, "changed": changed, "plan": plan}
     result["changed"] = changed_any
     if module._diff:
         result["diff"] = diffs

@@ -139,12 +139,15 @@ def test_role_writes_a_snippet_per_user_that_botocore_resolves(estate, run_playb
     for path in (ann_file, ben_file, paths["operator"]):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(paths["output"].stat().st_mode) == 0o700
-    assert run.task("snippets")["cli_profiles_snippets"] == [
+    snippets = run.task("snippets")["cli_profiles_snippets"]
+    assert [{key: s[key] for key in ("user_name", "path", "profiles", "login_command")} for s in snippets] == [
         {"user_name": ANN, "path": str(ann_file), "profiles": sorted(expected(estate, ann_profiles)),
          "login_command": f"aws sso login --profile dev-{ADMIN_SET.lower()}"},
         {"user_name": BEN, "path": str(ben_file), "profiles": sorted(expected(estate, ben_profiles)),
          "login_command": f"aws sso login --profile dev-{READ_SET.lower()}"},
     ]
+    # The group membership that made ann's admin profiles: decided in the module, not in Jinja.
+    assert snippets[0]["groups"] and all(s["changed"] for s in snippets)
 
 
 def test_operator_config_keeps_hand_written_text_and_second_run_changes_nothing(
@@ -178,12 +181,13 @@ def test_check_mode_writes_nothing_and_diff_shows_the_change(estate, run_playboo
     assert run.returncode == 0, run.failures
     assert paths["operator"].read_text() == HAND_WRITTEN
     assert not paths["output"].exists()
-    operator = run.task("Write the operator's own config")
-    assert operator["changed"] is True
-    assert operator["diff"]["before"] == HAND_WRITTEN
-    assert operator["diff"]["after"].startswith(HAND_WRITTEN + "\n")
-    assert f"[profile prod-{ADMIN_SET.lower()}]\n" in operator["diff"]["after"]
-    assert operator["plan"]["added"][0] == "sso-session 'ssoshift'"
+    result = run.task("AWS CLI profiles for every Identity Center user and the operator")
+    assert result["changed"] is True and result["operator"]["changed"] is True
+    [diff] = [d for d in result["diff"] if d["after_header"] == str(paths["operator"])]
+    assert diff["before"] == HAND_WRITTEN
+    assert diff["after"].startswith(HAND_WRITTEN + "\n")
+    assert f"[profile prod-{ADMIN_SET.lower()}]\n" in diff["after"]
+    assert result["operator"]["plan"]["added"][0] == "sso-session 'ssoshift'"
 
 
 def test_a_removed_assignment_removes_its_profile(estate, run_playbook, paths, monkeypatch):
@@ -209,7 +213,7 @@ def test_a_removed_assignment_removes_its_profile(estate, run_playbook, paths, m
 
     second = run_playbook(ROLE, variables)
     assert second.returncode == 0, second.failures
-    written = second.task("Write a config snippet per user")["results"][0]
+    written = second.task("AWS CLI profiles for every Identity Center user and the operator")["snippets"][0]
     assert written["changed"] and written["plan"]["removed"] == [f"profile 'prod-{READ_SET.lower()}'"]
     assert set(resolved(dee_file, monkeypatch)) == {f"dev-{READ_SET.lower()}"}
     text = dee_file.read_text()
@@ -224,8 +228,8 @@ def test_unknown_user_fails_naming_it_before_any_file_is_written(estate, run_pla
     run = run_playbook(ROLE, role_vars(paths, cli_profiles_users=[ANN, "cli-nobody"]))
     assert run.returncode != 0
     [(task, message)] = run.failures
-    assert task.endswith("Check that every user is in the identity store")
-    assert message == "cli_profiles_users: user(s) not in the identity store: 'cli-nobody'"
+    assert task.endswith("AWS CLI profiles for every Identity Center user and the operator")
+    assert message == "users: user(s) not in the identity store: 'cli-nobody'"
     assert not paths["output"].exists() and not paths["operator"].exists()
 
 
