@@ -77,7 +77,12 @@ def from_aws(answer):
     """Our view of GetAccountPasswordPolicy's PasswordPolicy (None: the account has no policy)."""
     if answer is None:
         return None
-    return {key: answer.get(parameter, default) for key, (parameter, default) in FIELDS.items()}
+    policy = {key: answer.get(parameter, default) for key, (parameter, default) in FIELDS.items()}
+    # No expiry and no reuse prevention: AWS leaves the keys out; some endpoints answer 0, which means the same.
+    for key in ("max_password_age", "password_reuse_prevention"):
+        if not policy[key]:
+            policy[key] = None
+    return policy
 
 
 def plan(desired, current):

@@ -39,3 +39,8 @@ def test_the_plan_is_everything_without_a_policy_and_only_the_differences_with_o
     assert engine.plan(desired, current) == {"password_reuse_prevention": (12, 24)}
     assert engine.plan(desired, engine.from_aws(dict({"PasswordReusePrevention": 24}, **{
         p: desired[k] for k, (p, d) in engine.FIELDS.items() if desired[k] is not None}))) == {}
+
+
+def test_zero_expiry_and_reuse_read_as_none():
+    current = engine.from_aws({"MinimumPasswordLength": 14, "MaxPasswordAge": 0, "PasswordReusePrevention": 0})
+    assert current["max_password_age"] is None and current["password_reuse_prevention"] is None

@@ -1,0 +1,108 @@
+"""The per-account phases at organisation scale: one module run over many accounts, an account that cannot be
+reached failing alone, the IAM password policy everywhere, and a run sliced over the organization_accounts
+inventory reaching the same end state."""
+
+import os
+
+import pytest
+
+from conftest import REPO, private_estate
+
+POLICY = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: policy
+      ssoshift.identity_center.account_password_policy:
+        accounts: "{{ accounts | default(['all']) }}"
+        policy: "{{ policy | default({}) }}"
+      register: result
+      ignore_errors: true
+"""
+
+
+@pytest.fixture(scope="module")
+def estate(tmp_path_factory):
+    yield from private_estate(tmp_path_factory, "members")
+
+
+def test_the_recommended_password_policy_in_every_account_then_nothing_to_do(estate):
+    box, run = estate
+    with box.record() as recording:
+        checked = run(POLICY, check=True, diff=True).task("policy")
+    assert recording.writes == [] and checked["changed"]
+    assert set(checked["diff"]["after"]) == set(a for a in ("master", "dev", "staging", "prod"))
+    first = run(POLICY).task("policy")
+    assert first["changed"] and {a["account_name"] for a in first["accounts"] if a["changed"]} == {
+        "master", "dev", "staging", "prod"}
+    for name in box.accounts:
+        policy = box.client("iam", name).get_account_password_policy()["PasswordPolicy"]
+        assert (policy["MinimumPasswordLength"], policy["PasswordReusePrevention"], policy["RequireSymbols"]) == (
+            14, 24, True), name
+    with box.record() as recording:
+        again = run(POLICY).task("policy")
+    assert not again["changed"] and recording.writes == []
+
+
+def test_a_weak_policy_is_refused_before_any_account_is_touched(estate):
+    box, run = estate
+    with box.record() as recording:
+        refused = run(POLICY, {"policy": {"minimum_password_length": 8}}).task("policy")
+    assert refused["failed"] and recording.writes == []
+    assert "policy.minimum_password_length: at least 14 is what Security Hub IAM.15 (CIS) requires, got '8'" in \
+        refused["msg"]
+
+
+def test_an_account_without_the_member_role_fails_alone_naming_it(estate):
+    box, run = estate
+    # The member role is gone from staging (an account joined by invitation has none).
+    iam = box.client("iam", "staging")
+    for policy in iam.list_attached_role_policies(RoleName="OrganizationAccountAccessRole")["AttachedPolicies"]:
+        iam.detach_role_policy(RoleName="OrganizationAccountAccessRole", PolicyArn=policy["PolicyArn"])
+    for name in iam.list_role_policies(RoleName="OrganizationAccountAccessRole")["PolicyNames"]:
+        iam.delete_role_policy(RoleName="OrganizationAccountAccessRole", PolicyName=name)
+    iam.delete_role(RoleName="OrganizationAccountAccessRole")
+    result = run(POLICY, {"policy": {"minimum_password_length": 16}}).task("policy")
+    assert result["failed"]
+    [failed] = result["failed_accounts"]
+    assert (failed["account_name"], failed["error_code"], failed["operation"]) == ("staging", "AccessDenied",
+                                                                                   "AssumeRole")
+    assert "staging (" in result["msg"] and "AccessDenied on AssumeRole" in result["msg"]
+    # Every other account converged.
+    assert {a["account_name"] for a in result["accounts"]} == {"master", "dev", "prod"}
+    for name in ("master", "dev", "prod"):
+        assert box.client("iam", name).get_account_password_policy()["PasswordPolicy"]["MinimumPasswordLength"] == 16
+
+
+INVENTORY = """plugin: ssoshift.identity_center.organization_accounts
+hostnames: name
+"""
+
+
+def test_a_run_sliced_over_the_inventory_reaches_the_same_end_state(tmp_path_factory):
+    for box, run in private_estate(tmp_path_factory, "sliced"):
+        inventory = tmp_path_factory.mktemp("inventory") / "org.organization_accounts.yml"
+        inventory.write_text(INVENTORY)
+        model = {"automation_roles": [{"name": "sliced-deploy", "accounts": ["dev", "staging", "prod"],
+                                       "oidc": "github", "subjects": ["repo:acme/app:environment:prod"]}],
+                 "break_glass": {"role_name": "SlicedBreakGlass", "accounts": "all",
+                                 "trusted_principals": ["arn:aws:iam::123456789012:user/break-glass"]}}
+        playbook = os.path.join(REPO, "playbooks", "member_accounts.yml")
+        slices = []
+        for limit in ("aws_accounts[0:1]", "aws_accounts[2:3]"):  # two slices of two accounts each (sorted names)
+            with box.record() as recording:
+                sliced = run(playbook, model, args=("-i", str(inventory), "--limit", limit))
+            assert sliced.returncode == 0, sliced.stdout[-3000:]
+            slices.append({op for op in recording.writes})
+        assert all("CreateRole" in writes for writes in slices)
+        for name in ("dev", "staging", "prod"):
+            box.client("iam", name).get_role(RoleName="sliced-deploy")
+        for name in box.accounts:
+            box.client("iam", name).get_role(RoleName="SlicedBreakGlass")
+            assert box.client("iam", name).get_account_password_policy()["PasswordPolicy"][
+                "MinimumPasswordLength"] == 14
+        with box.record() as recording:
+            whole = run(playbook, model, args=("-i", str(inventory)))
+        assert whole.returncode == 0
+        assert all(stats["changed"] == 0 for stats in whole.report["stats"].values())
+        assert recording.writes == []
