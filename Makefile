@@ -25,7 +25,7 @@ export ANSIBLE_FORCE_COLOR ?= false
 export PYTHONDONTWRITEBYTECODE := 1
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help venv install lint sanity units integration molecule test bench bench-identity demo sandbox-start sandbox-stop clean
+.PHONY: help venv install lint sanity units integration molecule test bench bench-identity bench-org demo sandbox-start sandbox-stop clean
 
 help:
 	@echo "make demo           full migration against the local sandbox AWS endpoint"
@@ -35,6 +35,7 @@ help:
 	@echo "make install        build and install the collection into $(COLLECTIONS)"
 	@echo "make bench          account-assignment and identity benchmarks (docs/performance.md)"
 	@echo "make bench-identity the identity benchmark alone (BENCH_SCENARIO=assignments for the other)"
+	@echo "make bench-org      the whole migration at 10, 40, 100 and 300 accounts (BENCH_SIZES=\"10 40\" for fewer)"
 
 # The venv is rebuilt whenever the pinned requirements change.
 $(VENV)/.installed: test-requirements.txt requirements.txt
@@ -91,6 +92,13 @@ test: lint sanity units integration molecule
 BENCH_SCENARIO ?= all
 bench: install
 	$(BIN)/python tests/performance/bench.py --scenario $(BENCH_SCENARIO) --json $(BUILD)/bench.json
+
+# The whole migration at 10, 40, 100 and 300 accounts (docs/performance.md); matplotlib draws the plot and is
+# installed here only, not for the tests.
+bench-org: install
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "matplotlib==3.11.2"
+	$(BIN)/python tests/performance/bench_org.py --json $(BUILD)/bench-org.json --plot docs/performance-org.png \
+	  $(if $(BENCH_SIZES),--sizes $(BENCH_SIZES),)
 
 bench-identity: install
 	$(BIN)/python tests/performance/bench.py --scenario identity --json $(BUILD)/bench-identity.json
