@@ -36,13 +36,15 @@ OUS = ("Workloads/NonProd", "Workloads/Prod")
 
 
 class ProcessSampler(threading.Thread):
-    """Module processes started (distinct PIDs running an AnsiballZ_ payload) and their peak RSS (VmHWM)."""
+    """Module processes started (distinct PIDs running an AnsiballZ_ payload from `tmp`, this run's own Ansible
+    temporary folder, so other runs on the machine are not counted) and their peak RSS (VmHWM)."""
 
-    def __init__(self):
+    def __init__(self, tmp):
         super().__init__(daemon=True)
         self.running = True
         self.pids = set()
         self.peak_kb = 0
+        self.marker = tmp.encode()
 
     def run(self):
         while self.running:
@@ -51,7 +53,8 @@ class ProcessSampler(threading.Thread):
                     continue
                 try:
                     with open(f"/proc/{pid}/cmdline", "rb") as handle:
-                        if b"AnsiballZ_" not in handle.read():
+                        command = handle.read()
+                        if b"AnsiballZ_" not in command or self.marker not in command:
                             continue
                     self.pids.add(pid)
                     with open(f"/proc/{pid}/status") as handle:
@@ -101,14 +104,16 @@ def access_model(member_names):
 def run_migrate(endpoint, model_file, workdir, check=False):
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(sandbox_tool.env_for(endpoint))
+    tmp = os.path.join(workdir, "ansible-tmp")
     env.update(ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json",
-               ANSIBLE_LOCALHOST_WARNING="false", HOME=os.path.join(workdir, "home"))
+               ANSIBLE_LOCALHOST_WARNING="false", HOME=os.path.join(workdir, "home"), ANSIBLE_REMOTE_TMP=tmp,
+               ANSIBLE_LOCAL_TEMP=os.path.join(workdir, "ansible-local"))
     out = os.path.join(workdir, "out")
     command = [ANSIBLE_PLAYBOOK, MIGRATE, "-e", f"@{model_file}", "-e", f"ssoshift_output_dir={out}",
                "-e", f"cli_profiles_operator_config_path={out}/operator-aws-config", "-e", "confirm_portal_sign_in=true"]
     if check:
         command.append("--check")
-    sampler = ProcessSampler()
+    sampler = ProcessSampler(tmp)
     sandbox_tool.start_recording(endpoint)
     sampler.start()
     started = time.monotonic()
