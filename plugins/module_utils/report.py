@@ -455,7 +455,11 @@ def build(data):
     drift.sort(key=lambda d: DRIFT_KINDS.index(d["kind"]) if d["kind"] in DRIFT_KINDS else len(DRIFT_KINDS))
     # A section whose input is absent was not read: null, so the report never says "no drift" unchecked.
     read = {key: data.get(key) is not None for key in ("drift", "root_credentials", "password_policy")}
-    closed = _sorted("closed_accounts", closed_input, accounts, "account_name", "account_id")
+    # Closed accounts: those the input lists, and any the organization says is closed, suspended or closing.
+    listed = {_text(c.get("account_id")) for c in closed_input}
+    closed = _sorted("closed_accounts", list(closed_input) + [
+        {"account_id": a["id"], "account_name": a["name"], "status": a["status"]} for a in accounts.values()
+        if a["status"] in CLOSED_STATUSES and a["id"] not in listed], accounts, "account_name", "account_id")
     root = _root_credentials(data.get("root_credentials"), accounts)
     policies = _sorted("password_policy", data.get("password_policy"), accounts, "account_name", "account_id")
     adopted = _adopted(data.get("adopted"), accounts)
@@ -467,10 +471,14 @@ def build(data):
     # The worst first: what regressed, then what still fails, then what fails with no before status.
     attention.sort(key=lambda c: (DELTAS.index(c["delta"]), c["account_name"], c["account_id"], c["id"]))
     org_info = organization.get("organization") or {}
-    closed_ids = {_text(c["account_id"]) for c in closed} | {a["id"] for a in accounts.values()
-                                                             if a["status"] in CLOSED_STATUSES}
+    closed_ids = {_text(c["account_id"]) for c in closed}
     for account in accounts.values():
         account["closed"] = account["id"] in closed_ids
+    # Active accounts with no posture, where others have one: said, so that a missing row is not missed.
+    assessed = {a["account_id"] for a in posture}
+    not_assessed = [{"account_id": a["id"], "account_name": a["name"]}
+                    for a in sorted(accounts.values(), key=_account_key)
+                    if posture and a["status"] == "ACTIVE" and not a["closed"] and a["id"] not in assessed]
     return {
         "version": REPORT_VERSION,
         "generated_at": data.get("generated_at"),
@@ -484,7 +492,8 @@ def build(data):
                     "before_source": data.get("posture_before_source"),
                     "checks": [{"id": f["id"], "title": f["title"], "prowler": f["prowler"],
                                 "security_hub": f["security_hub"]} for f in findings],
-                    "accounts": posture, "summary": totals, "attention": attention, "findings": findings},
+                    "accounts": posture, "summary": totals, "attention": attention, "findings": findings,
+                    "not_assessed": not_assessed},
         "drift": drift if read["drift"] else None,
         "retired_users": retired,
         "automation_roles": automation,
@@ -589,6 +598,10 @@ def _policy_groups(rows):
 
 def _evidence(value):
     return "-" if value is None else json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def _status(status):
+    return (status or "-").replace("_", " ")
 
 
 def _plural(count, word):
@@ -767,7 +780,7 @@ def _md_still_failing(report):
         lines += [f"Remediation: {md(step)}" for step in finding["remediation"]] or ["No remediation given."]
         lines.append("")
         lines += _md_table(["Account", "Before", "Now", "Change", "Evidence"],
-                           [[md(_account_label(e)), md(e["before"] or "-"), md(e["after"] or "-"),
+                           [[md(_account_label(e)), md(_status(e["before"])), md(_status(e["after"])),
                              md(e["delta"].replace("_", " ")), mdcode(_evidence(e["evidence"]))]
                             for e in finding["failing"]])
         lines.append("")
@@ -803,6 +816,9 @@ def _md_grid(report):
         label = md(_account_label(account)) + (" (management)" if management else "")
         table.append([label] + [_grid_mark(checks.get(c), before) for c in columns] + [str(failing)])
     lines += _md_table(["Account"] + [mdcode(c) for c in columns] + ["Failing"], table)
+    if report["posture"]["not_assessed"]:
+        lines += ["", "Not assessed now: " + ", ".join(md(_account_label(a)) for a in report["posture"]["not_assessed"])
+                  + "."]
     lines += ["", "Checks:", ""]
     lines += _md_table(["Check", "Title", "Prowler", "Security Hub"],
                        [[mdcode(c["id"]), md(c["title"] or "-"), mdcode(_ids(c)[0]), mdcode(_ids(c)[1])]
@@ -815,12 +831,14 @@ def _md_evidence(report):
     for finding in report["posture"]["findings"]:
         lines += [f"### {mdcode(finding['id'])} {md(finding['title'])}", ""]
         counts = ", ".join(f"{n} {status.replace('_', ' ')}" for status, n in finding["status"].items() if n)
-        lines += [f"{counts}. Prowler {mdcode(_ids(finding)[0])}, Security Hub {mdcode(_ids(finding)[1])}.", ""]
+        ids = (f" Prowler {mdcode(_ids(finding)[0])}, Security Hub {mdcode(_ids(finding)[1])}."
+               if finding["prowler"] or finding["security_hub"] else "")
+        lines += [f"{counts}.{ids}", ""]
         lines += [f"Remediation: {md(step)}" for step in finding["remediation"]]
         if finding["remediation"]:
             lines.append("")
         lines += _md_table(["Now", "Change", "Evidence", "Accounts"],
-                           [[md(g["after"] or "-"), md(g["delta"].replace("_", " ")), mdcode(_evidence(g["evidence"])),
+                           [[md(_status(g["after"])), md(_status(g["delta"])), mdcode(_evidence(g["evidence"])),
                              _md_accounts(g["accounts"])] for g in finding["evidence"]])
         lines.append("")
     return lines[:-1]
@@ -976,7 +994,8 @@ def to_markdown(report):
     lines += ["", "## At a glance", ""]
     lines += [f"- {label}: {value}" for label, value, dummy in _glance(report)]
     lines.append(f"- Access: {summary['assignments']} assignment(s) of {summary['permission_sets']} permission set(s) "
-                 f"in {summary['accounts']} account(s); {summary['users_with_access']} user(s) can sign in.")
+                 f"in {summary['accounts'] - summary['closed_accounts']} account(s) (closed ones aside); "
+                 f"{summary['users_with_access']} user(s) can sign in.")
     if posture["before_available"]:
         lines.append(f"- Posture: {totals['fixed']} fixed, {totals['regressed']} regressed, "
                      f"{totals['still_failing']} still failing, {totals['failing']} failing without a before status, "
@@ -1001,7 +1020,7 @@ def to_markdown(report):
     else:
         grid_intro = []
     grid = _md_grid(report)
-    _md_section(lines, "Posture: accounts \u00d7 checks", grid_intro + grid if grid else [], "No posture was assessed.")
+    _md_section(lines, "Posture: accounts \u00d7 checks", grid_intro + (grid or ["No posture was assessed."]), "")
     _md_section(lines, "Access outside the model (drift)", _md_drift(report), "")
     _md_section(lines, "Access: accounts \u00d7 permission sets", _md_access(report), "No account assignment.")
     _md_section(lines, "Checks and evidence", _md_evidence(report), "No posture was assessed.")
@@ -1184,10 +1203,10 @@ def _html_still_failing(report):
 
 def _html_grid(report):
     columns, rows = _grid(report)
-    if not rows:
-        return "<p>No posture was assessed.</p>"
     posture = report["posture"]
     before = posture["before_available"]
+    if not rows:
+        return ("" if before else "<p><strong>No before snapshot</strong>.</p>") + "<p>No posture was assessed.</p>"
     titles = {c["id"]: c["title"] for c in posture["checks"]}
     legend = "".join(f'<span><span class="tag {_STATUS_CLASS.get(status, "sx")}">{MARKS[status]}</span> {h(label)}'
                      "</span>" for status, label in MARK_LEGEND)
@@ -1207,7 +1226,9 @@ def _html_grid(report):
         cells = "".join(_grid_cell_html(checks.get(c), before) for c in columns)
         body.append(f'<tr><th>{label}</th>{cells}<td class="{"sf" if failing else "sp"}">{failing}</td></tr>')
     return ("".join(intro) + f'<table id="grid" class="grid fa"><thead><tr>{head}</tr></thead><tbody>'
-            + "".join(body) + '</tbody></table><p class="m" id="grid-n"></p>')
+            + "".join(body) + '</tbody></table><p class="m" id="grid-n"></p>'
+            + (f"<p>Not assessed now: {h(', '.join(_account_label(a) for a in posture['not_assessed']))}.</p>"
+               if posture["not_assessed"] else ""))
 
 
 def _grid_cell_html(check, before_available):
@@ -1380,7 +1401,7 @@ def _html_sign_in(report):
     return "".join(parts)
 
 
-_SECTIONS = (("still-failing", "Still failing"), ("grid", "Posture"), ("drift", "Drift"), ("access", "Access"),
+_SECTIONS = (("still-failing", "Still failing"), ("posture", "Posture"), ("drift", "Drift"), ("access", "Access"),
              ("evidence", "Checks and evidence"), ("root-credentials", "Root credentials"),
              ("password-policy", "Password policy"), ("roles", "Roles"), ("adopted", "Adopted"),
              ("legacy-users", "Legacy IAM users"), ("closed", "Closed accounts"), ("sign-in", "Sign-in"))
@@ -1410,7 +1431,8 @@ def to_html(report):
     parts.append(_section("still-failing", "Still failing", _html_still_failing(report),
                           note=f"{_plural(still['findings'], 'finding')} in {_plural(still['accounts'], 'account')}, "
                                f"{_plural(still['checks'], 'check')}"))
-    parts.append(_section("grid", "Posture: accounts \u00d7 checks", _html_grid(report) + _html_checks_legend(report),
+    parts.append(_section("posture", "Posture: accounts \u00d7 checks",
+                          _html_grid(report) + _html_checks_legend(report),
                           note=f"{_plural(len(report['posture']['accounts']), 'account')}"))
     drift = report["drift"]
     parts.append(_section("drift", "Access outside the model (drift)", _html_drift(report),

@@ -126,6 +126,9 @@ def test_without_a_before_snapshot_the_report_says_so():
     assert all(c["before"] is None for a in built["posture"]["accounts"] for c in a["checks"])
     assert "No before snapshot" in report.to_markdown(built)
     assert "No before snapshot" in report.to_html(built)
+    # Also where no posture was assessed at all.
+    nothing = report.build(_data(posture_before=None, posture_after=[]))
+    assert "No before snapshot" in report.to_markdown(nothing) and "No before snapshot" in report.to_html(nothing)
     # An empty list is a snapshot (of no account), not a missing one.
     assert report.build(_data(posture_before=[]))["posture"]["before_available"] is True
 
@@ -181,6 +184,9 @@ def test_html_is_self_contained():
     assert page.index("Content-Security-Policy") < page.index("<style>")
     # Without the script the page reads the same: the filter bar is hidden until the script shows it.
     assert '<div id="flt" hidden>' in page
+    # Every anchor and table the script and the links name is unique.
+    ids = re.findall(r' id="([^"]+)"', page)
+    assert len(ids) == len(set(ids)) and {"flt", "fa", "fp", "grid", "matrix", "users", "groups"} <= set(ids)
     assert '<a href="https://d-1.awsapps.com/start">' in page
     assert "[profile dev]\nsso_session = acme" in page and "aws sso login --sso-session acme" in page
 
@@ -383,6 +389,13 @@ def test_the_grid_has_one_row_per_account_with_before_and_now_marks():
     assert "| Account | `root_mfa` | `password_policy` | `security_contact` | Failing |" in text
     assert "| management (123456789012) (management) | \u2717 | \u2717\u2192\u2713 | \u00b7 | 1 |" in text
     assert "| m02 (400000000002) | \u2717\u2192\u2013 | \u2717\u2192\u2713 | ? | 0 |" in text
+    # An active account with no posture, where others have one, is named under the grid.
+    organization["accounts"].append({"id": "499999999999", "name": "unreached", "status": "ACTIVE"})
+    partly = report.build(_data(organization=organization, assignments=[], posture_before=before, posture_after=after))
+    assert partly["posture"]["not_assessed"] == [{"account_id": "499999999999", "account_name": "unreached"}]
+    assert "Not assessed now: unreached (499999999999)." in report.to_markdown(partly)
+    assert "<p>Not assessed now: unreached (499999999999).</p>" in report.to_html(partly)
+    assert built["posture"]["not_assessed"] == []
     # Without a before snapshot a cell is the status now only.
     alone = report.to_markdown(report.build(_data(organization=organization, assignments=[], posture_before=None,
                                                   posture_after=after)))
@@ -451,7 +464,12 @@ def test_roles_providers_adopted_closed_accounts_and_deleted_users_are_reported(
         assert content in text and content in page, content
     assert "- Roles: deploy in dev (210987654321)" in text
     assert "| dev (210987654321) | `deploy` | `token.actions.githubusercontent.com` |" in text
-    # A closed account with no assignment is listed as closed, not as an empty row of the access matrix.
+    # An account the organization says is suspended is listed too, once; a closed account with no assignment is
+    # listed as closed, not as an empty row of the access matrix.
+    suspended = {"id": "888888888888", "name": "paused", "status": "SUSPENDED", "ou_path": ""}
+    data["organization"] = dict(data["organization"], accounts=data["organization"]["accounts"] + [suspended])
+    assert [(c["account_name"], c["status"]) for c in report.build(data)["closed_accounts"]] == [
+        ("old", "CLOSED"), ("paused", "SUSPENDED")]
     matrix = re.search(r'<table id="matrix".*?</table>', page, re.S).group(0)
     assert "999999999999" not in matrix and "999999999999" not in text.split("## Access: accounts")[1].split("##")[0]
 
