@@ -407,6 +407,21 @@ def _adopted(adopted, accounts):
                                                   _text(r["role_name"])))}
 
 
+def _mark_outside_model(matrix, drift):
+    """Mark each assignment of the matrix that a drift line names ("user:mallory -> AdministratorAccess" in its
+    account) with outside_model: true, so the matrix itself shows what the model does not govern."""
+    named = set()
+    for line in drift:
+        if line.get("kind") in ("assignment_outside_model", "unmanaged_permission_set_assignment"):
+            principal, arrow, permission_set = _text(line.get("subject")).partition(" -> ")
+            if arrow:
+                named.add((_text(line.get("account_id")), permission_set.strip(), principal.strip()))
+    for cell in matrix:
+        for entry in cell["principals"]:
+            if (cell["account_id"], cell["permission_set"], entry["principal"]) in named:
+                entry["outside_model"] = True
+
+
 def _ownership(*lists):
     counts = dict.fromkeys(OWNERSHIP, 0)
     for items in lists:
@@ -463,6 +478,7 @@ def build(data):
     root = _root_credentials(data.get("root_credentials"), accounts)
     policies = _sorted("password_policy", data.get("password_policy"), accounts, "account_name", "account_id")
     adopted = _adopted(data.get("adopted"), accounts)
+    _mark_outside_model(matrix, drift)
     permission_sets = sorted({c["permission_set"] for c in matrix})
     attention = [{"account_id": a["account_id"], "account_name": a["account_name"], "id": c["id"],
                   "title": c["title"], "delta": c["delta"], "prowler": c["prowler"],
@@ -758,9 +774,10 @@ def _md_section(lines, title, body, empty):
 
 def _principal_md(entry):
     members = _members(entry)
+    outside = " **(outside the model)**" if entry.get("outside_model") else ""
     if members is None:
-        return md(entry["principal"])
-    return f"{md(entry['principal'])} {md(members if members.startswith('(') else f'({members})')}"
+        return md(entry["principal"]) + outside
+    return f"{md(entry['principal'])} {md(members if members.startswith('(') else f'({members})')}{outside}"
 
 
 def _md_accounts(accounts):
@@ -775,8 +792,9 @@ def _md_still_failing(report):
     refused = [r for r in report["retired_users"] if r.get("state") == "refused"]
     for finding in _failing_first(report["posture"]["findings"]):
         lines += [f"### {md(finding['title'] or finding['id'])}: {_status_phrase(finding)}", ""]
-        lines += [f"Check {mdcode(finding['id'])}; Prowler {mdcode(_ids(finding)[0])}, "
-                  f"Security Hub {mdcode(_ids(finding)[1])}.", ""]
+        ids = (f"; Prowler {mdcode(_ids(finding)[0])}, Security Hub {mdcode(_ids(finding)[1])}"
+               if finding["prowler"] or finding["security_hub"] else "")
+        lines += [f"Check {mdcode(finding['id'])}{ids}.", ""]
         lines += [f"Remediation: {md(step)}" for step in finding["remediation"]] or ["No remediation given."]
         lines.append("")
         lines += _md_table(["Account", "Before", "Now", "Change", "Evidence"],
@@ -1163,7 +1181,8 @@ def _section(anchor, title, body, opened=True, note=""):
 def _principal_html(entry):
     members = _members(entry)
     members = f'<span class="m"> {h(members)}</span>' if members else ""
-    return f'<div class="pr">{h(entry["principal"])}{members}</div>'
+    outside = f' {_tag("fail", "outside the model")}' if entry.get("outside_model") else ""
+    return f'<div class="pr">{h(entry["principal"])}{members}{outside}</div>'
 
 
 def _html_accounts(accounts):
@@ -1178,8 +1197,9 @@ def _html_still_failing(report):
     findings = report["posture"]["findings"]
     for finding in _failing_first(findings):
         parts.append(f'<h3>{h(finding["title"] or finding["id"])}: {h(_status_phrase(finding))}</h3>')
-        parts.append(f'<p class="m">Check <a href="#c-{h(finding["id"])}"><code>{h(finding["id"])}</code></a> '
-                     f'&middot; Prowler {_code(_ids(finding)[0])} &middot; Security Hub {_code(_ids(finding)[1])}</p>')
+        ids = (f' &middot; Prowler {_code(_ids(finding)[0])} &middot; Security Hub {_code(_ids(finding)[1])}'
+               if finding["prowler"] or finding["security_hub"] else "")
+        parts.append(f'<p class="m">Check <a href="#c-{h(finding["id"])}"><code>{h(finding["id"])}</code></a>{ids}</p>')
         parts.extend(f'<p class="fix"><b>Remediation:</b> {h(step)}</p>' for step in finding["remediation"])
         parts.append(_table(["Account", "Before", "Now", "Change", "Evidence"],
                             [[h(_account_label(e)), _tag(e["before"]), _tag(e["after"]), _tag(e["delta"]),

@@ -97,6 +97,10 @@ def test_the_drift_section_lists_the_hand_made_assignment(page):
     [mallory] = [row for row in rows if "user:mallory -> AdministratorAccess" in row]
     assert mallory.startswith("prod (444444444444)") and "purge: true removes it" in mallory
     assert any("group:developers member eve" in row for row in rows)
+    # The matrix marks it too.
+    prod = page.evaluate("Array.prototype.filter.call(document.querySelectorAll('#matrix tbody tr'),"
+                         "function(r){return r.cells[0].textContent.indexOf('prod')===0;})[0].innerText")
+    assert "user:mallory outside the model" in prod
     assert any("IAM user deploy-bot" in row for row in rows)
 
 

@@ -431,6 +431,19 @@ def test_drift_is_listed_by_kind_with_its_remedy_and_absent_drift_is_not_called_
     assert "No access outside the model." in report.to_html(report.build(_data(drift=[])))
 
 
+def test_the_matrix_marks_the_assignments_drift_names():
+    handmade = _assignment(PROD, "AdministratorAccess", "user:mallory")
+    built = report.build(_data(assignments=ASSIGNMENTS + [handmade], drift=DRIFT))
+    prod = next(c for c in built["access"]["matrix"] if c["account_id"] == PROD
+                and c["permission_set"] == "AdministratorAccess")
+    assert prod["principals"] == [{"principal": "user:mallory", "type": "USER", "name": "mallory",
+                                   "outside_model": True}]
+    # The model's own assignments are not marked, nor is the same principal and set in another account.
+    assert not any(e.get("outside_model") for c in built["access"]["matrix"] if c is not prod for e in c["principals"])
+    assert "user:mallory **(outside the model)**" in report.to_markdown(built)
+    assert '<div class="pr">user:mallory <span class="tag sf">outside the model</span></div>' in report.to_html(built)
+
+
 def test_roles_providers_adopted_closed_accounts_and_deleted_users_are_reported():
     closed = {"id": "999999999999", "name": "old", "status": "CLOSED", "ou_path": ""}
     data = _data(
