@@ -25,7 +25,8 @@ export ANSIBLE_FORCE_COLOR ?= false
 export PYTHONDONTWRITEBYTECODE := 1
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help venv install lint sanity units integration molecule test bench bench-identity bench-org demo sandbox-start sandbox-stop clean
+.PHONY: help venv install chromium report-example lint sanity units integration molecule test bench bench-identity bench-org demo \
+	sandbox-start sandbox-stop clean
 
 help:
 	@echo "make demo           full migration against the local sandbox AWS endpoint"
@@ -33,6 +34,8 @@ help:
 	@echo "make sandbox-start  start the sandbox (env file: $(SANDBOX_DIR)/sandbox.env)"
 	@echo "make sandbox-stop   stop the sandbox started by sandbox-start"
 	@echo "make install        build and install the collection into $(COLLECTIONS)"
+	@echo "make chromium       Debian's Chromium for the report's browser test, where missing"
+	@echo "make report-example the example report and the screenshot in docs/report.png"
 	@echo "make bench          account-assignment and identity benchmarks (docs/performance.md)"
 	@echo "make bench-identity the identity benchmark alone (BENCH_SCENARIO=assignments for the other)"
 	@echo "make bench-org      the whole migration at 10, 40, 100 and 300 accounts (BENCH_SIZES=\"10 40\" for fewer)"
@@ -76,7 +79,16 @@ sanity: venv
 units: install
 	cd $(INSTALLED) && $(abspath $(BIN))/python -m pytest tests/unit -q -p no:cacheprovider
 
-integration: install
+# Debian's Chromium for the report's browser test, installed where missing (tools/install_chromium.sh; the test
+# is skipped, saying why, where it cannot be installed).
+chromium:
+	tools/install_chromium.sh
+
+# The example report of docs/report.md and its screenshot (docs/report.png), from tools/report_example.py.
+report-example: venv chromium
+	$(BIN)/python tools/report_example.py --out $(BUILD)/report-example --screenshot docs/report.png
+
+integration: install chromium
 	$(BIN)/python -m pytest tests/integration -q -p no:cacheprovider -n $(PYTEST_WORKERS)
 
 # Molecule's default scenario: the migration roles on localhost against a sandbox it starts
