@@ -68,7 +68,7 @@ options:
   member_role_name:
     description:
       - The role the run assumes in member accounts. No section of the model may manage a role of that name (nor
-        C(OrganizationAccountAccessRole), C(AWSControlTowerExecution), C(AWSReservedSSO_*), C(AWSServiceRoleFor*)):
+        C(OrganizationAccountAccessRole), C(AWSControlTowerExecution), C(AWSReservedSSO_*), C(AWSServiceRoleFor*)) -
         rewriting it would cut the operator off the member accounts.
     type: str
     default: OrganizationAccountAccessRole
