@@ -126,8 +126,8 @@ def role_drift(account_id, account_name, roles, organization_account_ids, model_
     """
     lines = []
     for role in roles:
-        if role["name"] in model_role_names or (role.get("path") or "/").startswith(("/aws-service-role/",
-                                                                                      "/aws-reserved/")):
+        reserved_path = (role.get("path") or "/").startswith(("/aws-service-role/", "/aws-reserved/"))
+        if role["name"] in model_role_names or reserved_path:
             continue
         external = external_principals(role["trust_policy"], organization_account_ids, known_principals,
                                        known_providers)

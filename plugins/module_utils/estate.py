@@ -17,6 +17,7 @@ import os
 
 from ansible_collections.ssoshift.identity_center.plugins.module_utils import assignments as engine
 from ansible_collections.ssoshift.identity_center.plugins.module_utils import drift
+from ansible_collections.ssoshift.identity_center.plugins.module_utils import password_policy
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.accounts import for_each_account
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.automation import automation_plan
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.automation import break_glass_plan
@@ -183,8 +184,12 @@ def read_accounts(sessions, accounts, organization_facts, plans, legacy_by_accou
                                      legacy_by_account.get(account_id, []))
         lines += drift.role_drift(account_id, name, roles, organization_account_ids, set(model_roles),
                                   known_principals, {p["arn"] for p in automation["providers"]})
+        policy_check = next(c for c in checks if c["id"] == "password_policy")
         return {"posture": {"account_id": account_id, "account_name": name, "checks": checks,
                             "summary": summarize(checks)},
+                "password_policy": {"account_id": account_id, "account_name": name,
+                                    "compliant": policy_check["status"] == "pass",
+                                    "policy": password_policy.from_aws(facts["password_policy"])},
                 "roles": found_roles, "providers": providers, "legacy": legacy, "drift": lines,
                 "automation": automation, "break_glass": break_glass}
 

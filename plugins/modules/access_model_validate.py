@@ -213,7 +213,7 @@ def main():
                            automation_roles=dict(type="list", elements="dict"),
                            break_glass=dict(type="dict"),
                            verification=dict(type="raw"),
-                           password_policy=dict(type="raw"),
+                           password_policy=dict(type="raw", no_log=False),
                            variable_names=dict(type="list", elements="str", default=[]),
                            manage_directory=dict(type="bool", default=True),
                            member_role_name=dict(type="str", default="OrganizationAccountAccessRole"),

@@ -244,9 +244,7 @@ def gather(module):
         "drift": sort_lines(identity_center["drift"] + [line for r in reached for line in r["drift"]]),
         "closed_accounts": [{"account_id": a["id"], "account_name": a["name"], "status": a["status"]}
                             for a in closed],
-        "password_policy": [{"account_id": p["account_id"], "account_name": p["account_name"],
-                             "compliant": c["status"] == "pass", "policy": c["evidence"]}
-                            for p in posture_after for c in p["checks"] if c["id"] == "password_policy"],
+        "password_policy": [r["password_policy"] for r in reached],
     }
     return data, failures, index
 

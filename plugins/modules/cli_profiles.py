@@ -50,7 +50,7 @@ options:
     type: list
     elements: str
     default: [sso:account:access]
-  region:
+  profile_region:
     description: Default region of the profiles (default, I(sso_region)).
     type: str
   output:
@@ -189,9 +189,9 @@ def converge(module):
     groups_of, principals = {}, set()
     for user in present:
         user_id = store.user_id(user)
-        group_ids = [m["GroupId"] for m in paginate(store.client, "list_group_memberships_for_member",
-                                                     "GroupMemberships", IdentityStoreId=store.store_id,
-                                                     MemberId={"UserId": user_id})]
+        memberships = paginate(store.client, "list_group_memberships_for_member", "GroupMemberships",
+                               IdentityStoreId=store.store_id, MemberId={"UserId": user_id})
+        group_ids = [m["GroupId"] for m in memberships]
         groups_of[user] = group_ids
         principals.add(("USER", user_id))
         principals.update(("GROUP", group_id) for group_id in group_ids)
@@ -217,14 +217,14 @@ def converge(module):
 
     def write_file(path, entries):
         nonlocal changed_any
-        path = os.path.realpath(os.path.expanduser(path))
+        path = os.path.realpath(path)
         try:
             text, exists, mode = cli_config.read_text(path)
         except (OSError, UnicodeDecodeError) as error:
             raise SsoShiftError(f"{path}: cannot read the config file ({error}); nothing was changed")
         new_text, profiles, plan = cli_config.plan_config(
             text, path, params["sso_session"], start_url, sso_region, params["registration_scopes"], entries,
-            params["profile_name_template"], params["region"], params["output"])
+            params["profile_name_template"], params["profile_region"], params["output"])
         changed = new_text != text or (exists and mode != 0o600)
         if changed:
             changed_any = True
@@ -270,7 +270,7 @@ def main():
             start_url=dict(type="str"),
             sso_region=dict(type="str"),
             registration_scopes=dict(type="list", elements="str", default=["sso:account:access"]),
-            region=dict(type="str"),
+            profile_region=dict(type="str"),
             output=dict(type="str", default="json", choices=list(cli_config.OUTPUTS)),
             profile_name_template=dict(type="str", default=cli_config.DEFAULT_TEMPLATE),
             **DIRECTORY_OPTIONS,

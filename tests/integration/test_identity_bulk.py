@@ -88,7 +88,7 @@ def test_directory_check_mode_create_diff_and_no_change(sandbox, run_playbook):
         created = run_playbook(DIRECTORY, {"args": args}).task("directory")
     assert created["changed"] is True and created["adopted"] == []
     # Safe order: every user before any group, every group before any membership.
-    order = [op for op in recording.writes]
+    order = list(recording.writes)
     assert order.index("CreateGroup") > max(i for i, op in enumerate(order) if op == "CreateUser")
     assert order.index("CreateGroupMembership") > max(i for i, op in enumerate(order) if op == "CreateGroup")
     found, groups_found, members = _directory(sandbox)

@@ -93,7 +93,7 @@ def test_a_run_sliced_over_the_inventory_reaches_the_same_end_state(tmp_path_fac
             with box.record() as recording:
                 sliced = run(playbook, model, args=("-i", str(inventory), "--limit", limit))
             assert sliced.returncode == 0, sliced.stdout[-3000:]
-            slices.append({op for op in recording.writes})
+            slices.append(set(recording.writes))
         assert all("CreateRole" in writes for writes in slices)
         for name in ("dev", "staging", "prod"):
             box.client("iam", name).get_role(RoleName="sliced-deploy")

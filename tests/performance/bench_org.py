@@ -205,7 +205,7 @@ def main():
         for size in args.sizes:
             print(f"== {size} accounts", flush=True)
             results.append(measure(size, workdir))
-            print(json.dumps({k: v for k, v in results[-1].items()}, default=str)[:2000], flush=True)
+            print(json.dumps(results[-1], default=str)[:2000], flush=True)
     print(table(results))
     if args.json:
         with open(args.json, "w") as handle:
