@@ -45,6 +45,13 @@ _value:
   description: The gaps, each C({user, account_id}); empty when every administrator reaches every account.
   type: list
   elements: dict
+  contains:
+    user:
+      description: The administrator's user name.
+      type: str
+    account_id:
+      description: The account the administrator cannot reach with the permission set.
+      type: str
 """
 
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.verification import admin_gaps

@@ -47,6 +47,109 @@ _value:
   description: C(accounts), one item per account C({account_id, account_name, providers, roles}), and
     C(retirement_candidates), the IAM users the roles replace C({name, account_id, account_name, replaced_by}).
   type: dict
+  contains:
+    accounts:
+      description: One item per target account, sorted by account name.
+      type: list
+      elements: dict
+      contains:
+        account_id:
+          description: Account ID.
+          type: str
+        account_name:
+          description: Account name (the reference given when the organization does not know it).
+          type: str
+        providers:
+          description: The OIDC providers the account needs, one per issuer, audiences merged over the entries.
+          type: list
+          elements: dict
+          contains:
+            url:
+              description: Issuer URL.
+              type: str
+            arn:
+              description: ARN of the provider in this account.
+              type: str
+            client_ids:
+              description: Audiences (client IDs).
+              type: list
+              elements: str
+            thumbprints:
+              description: Certificate thumbprints, when given.
+              type: list
+              elements: str
+        roles:
+          description: The CI/CD roles to create in the account.
+          type: list
+          elements: dict
+          contains:
+            name:
+              description: Role name.
+              type: str
+            role_arn:
+              description: Role ARN.
+              type: str
+            provider_url:
+              description: Issuer URL of the provider the role trusts.
+              type: str
+            provider_arn:
+              description: ARN of the provider the role trusts.
+              type: str
+            subjects:
+              description: The token subjects the trust policy allows.
+              type: list
+              elements: str
+            trust_policy:
+              description: The role's trust policy document (audience required, subject pinned).
+              type: dict
+            managed_policies:
+              description: Managed policy ARNs to attach.
+              type: list
+              elements: str
+            inline_policies:
+              description: Inline policies to put.
+              type: list
+              elements: dict
+              contains:
+                name:
+                  description: Policy name.
+                  type: str
+                document:
+                  description: Policy document.
+                  type: dict
+            permissions_boundary:
+              description: Permissions boundary ARN; empty when none.
+              type: str
+            max_session_duration:
+              description: Maximum session duration, in seconds.
+              type: int
+            description:
+              description: Role description.
+              type: str
+            tags:
+              description: Role tags (the default tags, then the entry's own).
+              type: dict
+    retirement_candidates:
+      description: The IAM users the roles replace, sorted by account ID and name.
+      type: list
+      elements: dict
+      contains:
+        name:
+          description: IAM user name.
+          type: str
+        account:
+          description: The account as the access model names it.
+          type: str
+        account_id:
+          description: Account ID.
+          type: str
+        account_name:
+          description: Account name.
+          type: str
+        replaced_by:
+          description: ARNs of the roles that replace the user.
+          type: list
+          elements: str
 """
 
 from ansible.errors import AnsibleFilterError

@@ -44,6 +44,52 @@ _value:
   description: One item per account, C({account_id, account_name, role_name, role_arn, trust_policy, alert, ...}).
   type: list
   elements: dict
+  contains:
+    account_id:
+      description: Account ID.
+      type: str
+    account_name:
+      description: Account name.
+      type: str
+    role_name:
+      description: Name of the break-glass role.
+      type: str
+    role_arn:
+      description: ARN of the break-glass role in the account.
+      type: str
+    trust_policy:
+      description: The role's trust policy document (the trusted principals, with MFA).
+      type: dict
+    trusted_principals:
+      description: ARNs of the principals allowed to assume the role.
+      type: list
+      elements: str
+    max_session_duration:
+      description: Maximum session duration, in seconds.
+      type: int
+    managed_policies:
+      description: Managed policy ARNs to attach.
+      type: list
+      elements: str
+    description:
+      description: Role description.
+      type: str
+    tags:
+      description: Role tags (the default tags, then the section's own).
+      type: dict
+    alert:
+      description: The EventBridge rule that alerts on every use of the role; null without an alert topic.
+      type: dict
+      contains:
+        name:
+          description: Rule name.
+          type: str
+        topic_arn:
+          description: SNS topic the rule notifies.
+          type: str
+        event_pattern:
+          description: The rule's event pattern (CloudTrail C(AssumeRole) of the role).
+          type: dict
 """
 
 from ansible.errors import AnsibleFilterError

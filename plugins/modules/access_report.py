@@ -158,6 +158,66 @@ summary:
   returned: always
   type: dict
   sample: {"accounts": 4, "assignments": 7, "posture": {"fixed": 3, "regressed": 0, "still_failing": 2}}
+  contains:
+    accounts:
+      description: Accounts in the report.
+      type: int
+    permission_sets:
+      description: Permission sets assigned in at least one account.
+      type: int
+    assignments:
+      description: Account assignments (principal, permission set, account).
+      type: int
+    users_with_access:
+      description: Users who can sign in to at least one account, directly or through a group.
+      type: int
+    before_snapshot:
+      description: Whether a before snapshot of the posture was there to compare with.
+      type: bool
+    posture:
+      description: Checks by change from the before snapshot to now, over every account.
+      type: dict
+      contains:
+        regressed:
+          description: Passed before, fail now.
+          type: int
+        still_failing:
+          description: Failed before and fail now.
+          type: int
+        failing:
+          description: Fail now, with no before status.
+          type: int
+        unknown:
+          description: Not readable now.
+          type: int
+        fixed:
+          description: Failed before, pass now.
+          type: int
+        passing:
+          description: Pass now.
+          type: int
+    retired_users:
+      description: Legacy IAM users by state.
+      type: dict
+      contains:
+        audited:
+          description: Audited only.
+          type: int
+        disabled:
+          description: Disabled.
+          type: int
+        absent:
+          description: Deleted.
+          type: int
+        refused:
+          description: Refused by an interlock.
+          type: int
+    automation_roles:
+      description: CI/CD roles trusted through OIDC.
+      type: int
+    break_glass_roles:
+      description: Break-glass roles.
+      type: int
 """
 
 from ansible.module_utils.basic import AnsibleModule

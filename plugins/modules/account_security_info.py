@@ -76,6 +76,16 @@ summary:
   returned: always
   type: dict
   sample: {"pass": 6, "fail": 5, "unknown": 1}
+  contains:
+    pass:
+      description: Checks that pass.
+      type: int
+    fail:
+      description: Checks that fail.
+      type: int
+    unknown:
+      description: Checks that could not be read, each with the reason in its evidence.
+      type: int
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule

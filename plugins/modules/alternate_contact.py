@@ -90,12 +90,35 @@ contact:
   description: The contact after the change (C(name), C(title), C(email), C(phone), C(contact_type)); empty when absent.
   returned: always
   type: dict
+  contains:
+    name:
+      description: Contact name.
+      type: str
+    title:
+      description: Contact title.
+      type: str
+    email:
+      description: Contact email address.
+      type: str
+    phone:
+      description: Contact phone number.
+      type: str
+    contact_type:
+      description: C(billing), C(operations) or C(security).
+      type: str
 accounts:
   description: With I(account_ids), per account whether its contact was (or would be) changed.
   returned: when account_ids is given
   type: list
   elements: dict
   sample: [{"account_id": "210987654321", "changed": true}]
+  contains:
+    account_id:
+      description: Account ID.
+      type: str
+    changed:
+      description: Whether the account's contact was (or, in check mode, would be) changed.
+      type: bool
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code

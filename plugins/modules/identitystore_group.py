@@ -73,6 +73,18 @@ group:
   description: The group after the change, with C(display_name), C(description) and C(members).
   returned: always
   type: dict
+  contains:
+    display_name:
+      description: Display name.
+      type: str
+    description:
+      description: Description, or null.
+      type: str
+    members:
+      description: User names of the members, sorted.
+      returned: with I(state=present)
+      type: list
+      elements: str
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
