@@ -1,6 +1,7 @@
 # ssoshift.identity_center — developer entry points.
 #   make demo   set up, start the sandbox, run playbooks/migrate.yml against it, stop it
-#   make test   lint + sanity + unit + integration (starts and stops its own sandbox)
+#   make test   lint + sanity + docs lint + Galaxy importer + unit + integration + molecule
+#   make docs   the documentation site (build/docs/html); make release: changelog + checked tarball
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
@@ -16,6 +17,8 @@ SANITY_ROOT := $(abspath $(BUILD)/sanity/ansible_collections/ssoshift/identity_c
 TARBALL := $(BUILD)/dist/ssoshift-identity_center-$(VERSION).tar.gz
 SANDBOX_DIR ?= $(BUILD)/sandbox
 DEMO_SANDBOX := $(BUILD)/demo-sandbox
+DOCS := $(abspath $(BUILD)/docs)
+COLLECTION := $(shell sed -n 's/^namespace: *//p' galaxy.yml).$(shell sed -n 's/^name: *//p' galaxy.yml)
 ACCESS_MODEL ?= examples/access-model.yml
 PYTEST_WORKERS ?= 2
 
@@ -25,15 +28,18 @@ export ANSIBLE_FORCE_COLOR ?= false
 export PYTHONDONTWRITEBYTECODE := 1
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help venv install chromium report-example lint sanity units integration molecule test bench bench-identity bench-org demo \
+.PHONY: help venv install chromium report-example lint sanity docs-lint importer units integration molecule test docs release \
+	bench bench-identity bench-org demo \
 	sandbox-start sandbox-stop clean
 
 help:
 	@echo "make demo           full migration against the local sandbox AWS endpoint"
-	@echo "make test           ansible-lint, ansible-test sanity, unit, integration and molecule tests"
+	@echo "make test           ansible-lint, ansible-test sanity, docs lint, Galaxy importer, unit, integration, molecule"
 	@echo "make sandbox-start  start the sandbox (env file: $(SANDBOX_DIR)/sandbox.env)"
 	@echo "make sandbox-stop   stop the sandbox started by sandbox-start"
 	@echo "make install        build and install the collection into $(COLLECTIONS)"
+	@echo "make docs           the documentation site with antsibull-docs and Sphinx ($(DOCS)/html)"
+	@echo "make release        changelog for $(VERSION) (antsibull-changelog), tarball, tarball checks"
 	@echo "make chromium       Debian's Chromium for the report's browser test, where missing"
 	@echo "make report-example the example report and the screenshot in docs/report.png"
 	@echo "make bench          account-assignment and identity benchmarks (docs/performance.md)"
@@ -96,8 +102,56 @@ integration: install chromium
 molecule: install
 	cd extensions && NO_COLOR=1 molecule test
 
-test: lint sanity units integration molecule
+# What Galaxy, Automation Hub and the docs site render: antsibull-docs lints every plugin's and role's
+# documentation (schema, markup, references) and docs/docsite/ on the installed copy (the tarball's
+# files); tools/return_docs.py checks that RETURN describes every dictionary and list (contains).
+docs-lint: install
+	antsibull-docs lint-collection-docs --plugin-docs --validate-collection-refs dependent \
+	  --disallow-unknown-collection-refs --check-extra-docs-refs $(INSTALLED)
+	$(BIN)/python tools/return_docs.py $(COLLECTION)
+
+# Galaxy's importer on the built tarball, offline (tools/galaxy-importer.cfg says what runs), after
+# the tarball check (no test output, build folder, virtualenv, cache or secret).
+importer: install
+	$(BIN)/python tools/check_tarball.py $(TARBALL)
+	$(BIN)/python tools/galaxy_importer.py $(TARBALL) --workdir $(BUILD)/importer
+
+test: lint sanity docs-lint importer units integration molecule
 	@echo "make test: all suites passed"
+
+# The documentation site, as the community collections build theirs: `antsibull-docs sphinx-init`
+# scaffolds the Sphinx project, tools/docs_conf.py adds what this site needs (offline references, the
+# Markdown guides of docs/), `antsibull-docs collection` writes the RST of every plugin and role, and
+# Sphinx builds it with warnings as errors.
+docs: install
+	rm -rf $(DOCS) && mkdir -p $(DOCS)
+	antsibull-docs sphinx-init --use-current --squash-hierarchy --fail-on-error --dest-dir $(DOCS) \
+	  --project $(COLLECTION) --copyright "ssoshift maintainers" --title "$(COLLECTION) $(VERSION)" \
+	  --html-short-title $(COLLECTION) $(COLLECTION) >/dev/null
+	{ echo; echo; cat tools/docs_conf.py; } >> $(DOCS)/conf.py
+	mkdir -p $(DOCS)/rst && chmod og-w $(DOCS)/rst
+	antsibull-docs --config-file $(DOCS)/antsibull-docs.cfg collection --use-current --squash-hierarchy \
+	  --fail-on-error --dest-dir $(DOCS)/rst $(COLLECTION) >/dev/null
+	# The guides, with the files they link to, where docs/docsite/rst/guides.rst's toctree finds them.
+	mkdir -p $(DOCS)/rst/docsite/guides/docs
+	cp docs/*.md docs/*.json $(DOCS)/rst/docsite/guides/docs/
+	cp -r examples $(DOCS)/rst/docsite/guides/
+	sphinx-build -W --keep-going -q -b html -c $(DOCS) $(DOCS)/rst $(DOCS)/html
+	@echo "documentation site: $(DOCS)/html/index.html"
+
+# A release of the version in galaxy.yml: the changelog from changelogs/fragments (antsibull-changelog
+# writes changelogs/changelog.yaml and CHANGELOG.rst and removes the fragments; commit the result),
+# then the tarball, checked: only committed files (and the changelog), no test output, build folder,
+# virtualenv or secret. Run again for the same version, it adds new fragments to that release.
+release: install
+	antsibull-changelog lint
+	antsibull-changelog release --version $(VERSION) --reload-plugins
+	rm -rf $(BUILD)/dist
+	$(BIN)/ansible-galaxy collection build --force --output-path $(BUILD)/dist . >/dev/null
+	$(BIN)/python tools/check_tarball.py $(TARBALL) --source . --generated CHANGELOG.rst \
+	  --generated changelogs/changelog.yaml --require CHANGELOG.rst --require COPYING --changelog-version $(VERSION)
+	@echo "release $(VERSION): $(TARBALL); commit changelogs/ and CHANGELOG.rst"
+
 
 # Benchmarks (docs/performance.md): account assignments, and users / groups / permission sets; figures, not
 # pass/fail. BENCH_SCENARIO=assignments|identity|all (default all).

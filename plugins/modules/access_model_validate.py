@@ -114,6 +114,30 @@ summary:
   returned: always
   type: dict
   sample: {"users": 2, "groups": 2, "permission_sets": 3, "assignments": 3, "automation_roles": 1, "break_glass": true}
+  contains:
+    users:
+      description: Users in C(identity_center.users).
+      type: int
+    groups:
+      description: Groups in C(identity_center.groups).
+      type: int
+    permission_sets:
+      description: Permission sets in C(identity_center.permission_sets).
+      type: int
+    assignments:
+      description: Entries in C(identity_center.assignments).
+      type: int
+    legacy_iam_users:
+      description: Entries in I(legacy_iam_users).
+      type: int
+    automation_roles:
+      description: Entries in I(automation_roles).
+      returned: when I(automation_roles) or I(break_glass) is given
+      type: int
+    break_glass:
+      description: Whether the model has a break-glass section.
+      returned: when I(automation_roles) or I(break_glass) is given
+      type: bool
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule

@@ -132,21 +132,139 @@ counts:
   returned: always
   type: dict
   sample: {"created": 12, "deleted": 1, "unchanged": 3054, "failed": 0}
+  contains:
+    created:
+      description: Assignments created.
+      type: int
+    deleted:
+      description: Assignments deleted.
+      type: int
+    unchanged:
+      description: Assignments already as wanted.
+      type: int
+    failed:
+      description: Operations that did not succeed (the items of C(failures)).
+      type: int
 created:
   description: Assignments created, with names (C(account_name), C(permission_set), C(principal)) and C(status).
   returned: always
   type: list
   elements: dict
+  contains:
+    account_id:
+      description: Account ID.
+      type: str
+    account_name:
+      description: Account name.
+      type: str
+    permission_set:
+      description: Permission set name.
+      type: str
+    permission_set_arn:
+      description: Permission set ARN.
+      type: str
+    principal_type:
+      description: C(USER) or C(GROUP).
+      type: str
+    principal_id:
+      description: Principal ID.
+      type: str
+    principal:
+      description: C(user:NAME) or C(group:NAME).
+      type: str
+    status:
+      description:
+        - AWS's status of the operation (C(SUCCEEDED), C(FAILED), C(IN_PROGRESS)); C(WOULD_CREATE) or C(WOULD_DELETE)
+          in check mode; C(HELD) for a removal held back because its replacement did not succeed.
+      type: str
+    request_id:
+      description: AWS's request ID of the operation; null when it was not submitted.
+      returned: when the operation was submitted (not in check mode)
+      type: str
+    failure_reason:
+      description: Why the operation failed or is not done; null when it succeeded.
+      returned: when the operation was submitted or held
+      type: str
 deleted:
   description: Assignments deleted, in the same form.
   returned: always
   type: list
   elements: dict
+  contains:
+    account_id:
+      description: Account ID.
+      type: str
+    account_name:
+      description: Account name.
+      type: str
+    permission_set:
+      description: Permission set name.
+      type: str
+    permission_set_arn:
+      description: Permission set ARN.
+      type: str
+    principal_type:
+      description: C(USER) or C(GROUP).
+      type: str
+    principal_id:
+      description: Principal ID.
+      type: str
+    principal:
+      description: C(user:NAME) or C(group:NAME).
+      type: str
+    status:
+      description:
+        - AWS's status of the operation (C(SUCCEEDED), C(FAILED), C(IN_PROGRESS)); C(WOULD_CREATE) or C(WOULD_DELETE)
+          in check mode; C(HELD) for a removal held back because its replacement did not succeed.
+      type: str
+    request_id:
+      description: AWS's request ID of the operation; null when it was not submitted.
+      returned: when the operation was submitted (not in check mode)
+      type: str
+    failure_reason:
+      description: Why the operation failed or is not done; null when it succeeded.
+      returned: when the operation was submitted or held
+      type: str
 failures:
   description: Operations that failed, with AWS's C(failure_reason).
   returned: always
   type: list
   elements: dict
+  contains:
+    account_id:
+      description: Account ID.
+      type: str
+    account_name:
+      description: Account name.
+      type: str
+    permission_set:
+      description: Permission set name.
+      type: str
+    permission_set_arn:
+      description: Permission set ARN.
+      type: str
+    principal_type:
+      description: C(USER) or C(GROUP).
+      type: str
+    principal_id:
+      description: Principal ID.
+      type: str
+    principal:
+      description: C(user:NAME) or C(group:NAME).
+      type: str
+    status:
+      description:
+        - AWS's status of the operation (C(SUCCEEDED), C(FAILED), C(IN_PROGRESS)); C(WOULD_CREATE) or C(WOULD_DELETE)
+          in check mode; C(HELD) for a removal held back because its replacement did not succeed.
+      type: str
+    request_id:
+      description: AWS's request ID of the operation; null when it was not submitted.
+      returned: when the operation was submitted (not in check mode)
+      type: str
+    failure_reason:
+      description: Why the operation failed or is not done; null when it succeeded.
+      returned: when the operation was submitted or held
+      type: str
 strategy:
   description: How the current state was read, C(principal) or C(account).
   returned: always
@@ -156,6 +274,10 @@ api_calls:
   returned: always
   type: dict
   sample: {"ListAccountAssignmentsForPrincipal": 40, "CreateAccountAssignment": 12, "total": 131}
+  contains:
+    total:
+      description: All calls, retries included; the other keys are the API operation names, each with its count.
+      type: int
 skipped_accounts:
   description: Closed accounts (C(SUSPENDED), C(PENDING_CLOSURE), C(CLOSED)) or accounts not activated yet that an OU or
     the organization target left out. Naming such an account in C(targets.accounts) is an error instead.

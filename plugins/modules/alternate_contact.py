@@ -105,6 +105,22 @@ contact:
   description: The contact after the change (C(name), C(title), C(email), C(phone), C(contact_type)); empty when absent.
   returned: always
   type: dict
+  contains:
+    name:
+      description: Contact name.
+      type: str
+    title:
+      description: Contact title.
+      type: str
+    email:
+      description: Contact email address.
+      type: str
+    phone:
+      description: Contact phone number.
+      type: str
+    contact_type:
+      description: C(billing), C(operations) or C(security).
+      type: str
 accounts:
   description: With I(accounts) or I(account_ids), per account whether its contact was (or would be) changed.
   returned: when accounts or account_ids is given

@@ -61,6 +61,13 @@ lost_credentials:
   returned: always
   type: list
   elements: dict
+  contains:
+    what:
+      description: The credential, for example C(console password) or C(access key AKIA...).
+      type: str
+    steps:
+      description: How to issue a new one (an AWS CLI command, or what the person does).
+      type: str
 """
 
 import json

@@ -131,9 +131,35 @@ footprint:
         C(last_used_service) and C(last_used_region).
       type: list
       elements: dict
+      contains:
+        access_key_id:
+          description: Access key ID.
+          type: str
+        status:
+          description: C(Active) or C(Inactive).
+          type: str
+        create_date:
+          description: When the key was created (ISO 8601).
+          type: str
+        last_used_date:
+          description: When the key was last used (ISO 8601), or null.
+          type: str
+        last_used_service:
+          description: The service it was last used with, or null.
+          type: str
+        last_used_region:
+          description: The region it was last used in, or null.
+          type: str
     login_profile:
       description: The console password's profile (never the password), or null.
       type: dict
+      contains:
+        create_date:
+          description: When the console password was created (ISO 8601).
+          type: str
+        password_reset_required:
+          description: Whether the user must set a new password at the next sign-in.
+          type: bool
     password_last_used:
       description: When the console password was last used, or null.
       type: str
@@ -141,6 +167,16 @@ footprint:
       description: MFA devices with C(serial_number), C(enable_date) and C(virtual).
       type: list
       elements: dict
+      contains:
+        serial_number:
+          description: Serial number (the ARN of a virtual device).
+          type: str
+        enable_date:
+          description: When the device was enabled (ISO 8601).
+          type: str
+        virtual:
+          description: Whether it is a virtual MFA device.
+          type: bool
     groups:
       description: Group names.
       type: list
@@ -159,14 +195,41 @@ footprint:
       description: Signing certificate IDs and status.
       type: list
       elements: dict
+      contains:
+        certificate_id:
+          description: Certificate ID.
+          type: str
+        status:
+          description: C(Active) or C(Inactive).
+          type: str
     ssh_public_keys:
       description: SSH public key IDs and status.
       type: list
       elements: dict
+      contains:
+        ssh_public_key_id:
+          description: SSH public key ID.
+          type: str
+        status:
+          description: C(Active) or C(Inactive).
+          type: str
     service_specific_credentials:
       description: Service-specific credential IDs, services and status.
       type: list
       elements: dict
+      contains:
+        service_specific_credential_id:
+          description: Credential ID.
+          type: str
+        service_name:
+          description: The service the credential is for, for example C(codecommit.amazonaws.com).
+          type: str
+        status:
+          description: C(Active) or C(Inactive).
+          type: str
+        service_user_name:
+          description: The user name to sign in to the service with.
+          type: str
     tags:
       description: Tags.
       type: dict
@@ -192,9 +255,26 @@ evidence:
       description: Credentials used within I(require_unused_days), with how many days ago.
       type: list
       elements: dict
+      contains:
+        credential:
+          description: Which credential, for example C(console password) or C(access key AKIA... (s3)).
+          type: str
+        last_used:
+          description: When it was last used (ISO 8601).
+          type: str
+        days_ago:
+          description: How many days ago, to one decimal.
+          type: float
     active_credentials:
       description: Whether a console password exists and how many access keys are active.
       type: dict
+      contains:
+        console_password:
+          description: Whether the user has a console password.
+          type: bool
+        active_access_keys:
+          description: How many of the user's access keys are active.
+          type: int
 is_caller:
   description: Whether the user is the identity running this task.
   returned: when the user exists

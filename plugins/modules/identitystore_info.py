@@ -58,15 +58,72 @@ users:
   returned: always
   type: list
   elements: dict
+  contains:
+    user_id:
+      description: User ID.
+      type: str
+    user_name:
+      description: Sign-in name.
+      type: str
+    display_name:
+      description: Display name.
+      type: str
+    given_name:
+      description: First name.
+      type: str
+    family_name:
+      description: Last name.
+      type: str
+    email:
+      description: Primary email.
+      type: str
+    title:
+      description: Title, or null.
+      type: str
+    locale:
+      description: Locale, or null.
+      type: str
+    timezone:
+      description: Time zone, or null.
+      type: str
+    preferred_language:
+      description: Preferred language, or null.
+      type: str
+    nickname:
+      description: Nickname, or null.
+      type: str
 groups:
   description: Groups with C(group_id), C(display_name), C(description) and C(members) (user names).
   returned: always
   type: list
   elements: dict
+  contains:
+    group_id:
+      description: Group ID.
+      type: str
+    display_name:
+      description: Display name.
+      type: str
+    description:
+      description: Description, or null.
+      type: str
+    members:
+      description: User names of the members, sorted.
+      type: list
+      elements: str
 missing:
   description: Names asked for that do not exist, as C({users, groups}).
   returned: always
   type: dict
+  contains:
+    users:
+      description: User names of I(user_names) that do not exist.
+      type: list
+      elements: str
+    groups:
+      description: Group names of I(group_names) that do not exist.
+      type: list
+      elements: str
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule

@@ -111,6 +111,16 @@ changes:
   type: list
   elements: dict
   sample: [{"attribute": "title", "before": "Engineer", "after": "Platform engineer"}]
+  contains:
+    attribute:
+      description: The option changed, for example C(title) or C(email).
+      type: str
+    before:
+      description: Its value before, or null.
+      type: str
+    after:
+      description: Its value after.
+      type: str
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule

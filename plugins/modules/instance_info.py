@@ -94,6 +94,31 @@ instances:
   returned: success
   type: list
   elements: dict
+  contains:
+    instance_arn:
+      description: ARN of the instance.
+      type: str
+    identity_store_id:
+      description: ID of the identity store attached to the instance.
+      type: str
+    owner_account_id:
+      description: Account that owns the instance.
+      type: str
+    name:
+      description: Name of the instance, when it has one.
+      type: str
+    status:
+      description: Status of the instance.
+      type: str
+    created_date:
+      description: When the instance was created (ISO 8601).
+      type: str
+    portal_url:
+      description: The AWS access portal URL of the instance's identity store (I(portal_url) is not applied here).
+      type: str
+    region:
+      description: The region the instance was found in.
+      type: str
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule

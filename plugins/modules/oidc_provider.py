@@ -122,6 +122,31 @@ changes:
   returned: always
   type: dict
   sample: {"add_client_ids": ["sts.amazonaws.com"], "untag": ["team"]}
+  contains:
+    add_client_ids:
+      description: Audiences added.
+      returned: when audiences are added
+      type: list
+      elements: str
+    remove_client_ids:
+      description: Audiences removed (with I(purge_client_ids)).
+      returned: when audiences are removed
+      type: list
+      elements: str
+    thumbprints:
+      description: The new thumbprint list.
+      returned: when the thumbprints change
+      type: list
+      elements: str
+    tag:
+      description: Tags added or changed, key to new value.
+      returned: when tags are added or changed
+      type: dict
+    untag:
+      description: Tag keys removed (with I(purge_tags)).
+      returned: when tags are removed
+      type: list
+      elements: str
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule

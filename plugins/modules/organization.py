@@ -46,11 +46,39 @@ organization:
   description: The organization (C(id), C(arn), C(feature_set), C(management_account_id), C(management_account_email)).
   returned: always
   type: dict
+  contains:
+    id:
+      description: Organization ID.
+      type: str
+    arn:
+      description: Organization ARN.
+      type: str
+    feature_set:
+      description: C(ALL) or C(CONSOLIDATED_BILLING).
+      type: str
+    management_account_id:
+      description: ID of the management account.
+      type: str
+    management_account_email:
+      description: Email of the management account.
+      type: str
 roots:
   description: The organization roots.
   returned: always
   type: list
   elements: dict
+  contains:
+    id:
+      description: Root ID.
+      type: str
+      sample: r-ab12
+    arn:
+      description: Root ARN.
+      type: str
+    name:
+      description: Root name.
+      type: str
+      sample: Root
 trusted_services:
   description: Service principals with trusted access, after the change.
   returned: always

@@ -61,6 +61,18 @@ roots:
   returned: success
   type: list
   elements: dict
+  contains:
+    id:
+      description: Root ID.
+      type: str
+      sample: r-ab12
+    arn:
+      description: Root ARN.
+      type: str
+    name:
+      description: Root name.
+      type: str
+      sample: Root
 organizational_units:
   description: Every OU, sorted by path.
   returned: success
@@ -117,6 +129,17 @@ delegated_administrators:
   returned: success
   type: list
   elements: dict
+  contains:
+    id:
+      description: Account ID.
+      type: str
+    name:
+      description: Account name.
+      type: str
+    services:
+      description: Service principals delegated to the account, sorted.
+      type: list
+      elements: str
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule

@@ -166,17 +166,105 @@ permission_set:
   description: The permission set after the change (before, for C(state=absent)).
   returned: always
   type: dict
+  contains:
+    name:
+      description: Name.
+      type: str
+    arn:
+      description: ARN; null before it is created.
+      type: str
+    description:
+      description: Description, or null.
+      type: str
+    session_duration:
+      description: Session duration (ISO 8601), or null.
+      type: str
+    relay_state:
+      description: Relay state URL, or null.
+      type: str
+    managed_policies:
+      description: AWS-managed policy ARNs.
+      type: list
+      elements: str
+    customer_managed_policies:
+      description: Customer-managed policy references.
+      type: list
+      elements: dict
+      contains:
+        name:
+          description: Policy name.
+          type: str
+        path:
+          description: Policy path.
+          type: str
+    inline_policy:
+      description: Inline policy document; C({}) when none.
+      type: dict
+    permissions_boundary:
+      description: Permissions boundary; C({}) when none.
+      returned: when I(permissions_boundary) is given
+      type: dict
+      contains:
+        managed_policy_arn:
+          description: ARN of the managed policy used as the boundary.
+          returned: when the boundary is a managed policy
+          type: str
+        customer_managed_policy_reference:
+          description: The customer-managed policy used as the boundary, in every account the permission set reaches.
+          returned: when the boundary is a customer-managed policy
+          type: dict
+          contains:
+            name:
+              description: Policy name.
+              type: str
+            path:
+              description: Policy path.
+              type: str
+    tags:
+      description: Tags.
+      returned: when I(tags) is given
+      type: dict
 changes:
   description: The changes made, or that would be made in check mode, as C({attribute, before, after}).
   returned: always
   type: list
   elements: dict
+  contains:
+    attribute:
+      description: The attribute changed, named as the option (C(description), C(managed_policies), C(tags), ...).
+      type: str
+    before:
+      description: Its value before, in the form of C(permission_set); null or empty when it had none.
+      type: raw
+    after:
+      description: Its value after.
+      type: raw
 provisioning:
   description:
     - Result of re-provisioning, C({request_id, status, account_id, failure_reason, accounts}); null when none was needed.
     - In check mode, C(status) is C(WOULD_PROVISION).
   returned: always
   type: dict
+  contains:
+    request_id:
+      description: AWS's request ID of the provisioning.
+      returned: when provisioned (not in check mode)
+      type: str
+    status:
+      description: AWS's final status (C(SUCCEEDED), C(FAILED)), or C(WOULD_PROVISION) in check mode.
+      type: str
+    account_id:
+      description: The account a failure happened in, as AWS reports it; null otherwise.
+      returned: when provisioned (not in check mode)
+      type: str
+    failure_reason:
+      description: AWS's failure reason; null when it succeeded.
+      returned: when provisioned (not in check mode)
+      type: str
+    accounts:
+      description: IDs of the accounts the permission set is provisioned to.
+      type: list
+      elements: str
 ownership:
   description: C(created), C(managed) (carries the ownership tag), C(adopted) (did not) or C(unknown).
   returned: when state=present
@@ -191,6 +279,16 @@ deleted_assignments:
   returned: when state=absent
   type: list
   elements: dict
+  contains:
+    account_id:
+      description: Account ID.
+      type: str
+    principal_type:
+      description: C(USER) or C(GROUP).
+      type: str
+    principal_id:
+      description: Principal ID.
+      type: str
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule

@@ -61,12 +61,35 @@ permission_sets:
       description: Customer-managed policy references C({name, path}).
       type: list
       elements: dict
+      contains:
+        name:
+          description: Policy name.
+          type: str
+        path:
+          description: Policy path.
+          type: str
     inline_policy:
       description: Inline policy document; C({}) when none.
       type: dict
     permissions_boundary:
       description: Permissions boundary; C({}) when none.
       type: dict
+      contains:
+        managed_policy_arn:
+          description: ARN of the managed policy used as the boundary.
+          returned: when the boundary is a managed policy
+          type: str
+        customer_managed_policy_reference:
+          description: The customer-managed policy used as the boundary, in every account the permission set reaches.
+          returned: when the boundary is a customer-managed policy
+          type: dict
+          contains:
+            name:
+              description: Policy name.
+              type: str
+            path:
+              description: Policy path.
+              type: str
     tags:
       description: Tags.
       type: dict

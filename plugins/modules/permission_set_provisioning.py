@@ -55,6 +55,29 @@ provisioning:
   returned: always
   type: list
   elements: dict
+  contains:
+    name:
+      description: Permission set name.
+      type: str
+    status:
+      description: AWS's final status (C(SUCCEEDED), C(FAILED)), C(SKIPPED) or C(WOULD_PROVISION).
+      type: str
+    accounts:
+      description: IDs of the accounts provisioned to (those lacking the latest version, with I(only_outdated)).
+      type: list
+      elements: str
+    request_id:
+      description: AWS's request ID of the provisioning.
+      returned: when provisioned (not skipped, not in check mode)
+      type: str
+    account_id:
+      description: The account a failure happened in, as AWS reports it; null otherwise.
+      returned: when provisioned (not skipped, not in check mode)
+      type: str
+    failure_reason:
+      description: AWS's failure reason; null when it succeeded.
+      returned: when provisioned (not skipped, not in check mode)
+      type: str
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule

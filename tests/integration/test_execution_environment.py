@@ -51,9 +51,9 @@ def test_galaxy_requirements_match_galaxy_yml():
     galaxy = _load(os.path.join(REPO, "galaxy.yml"))
     wanted = {c["name"]: c.get("version", "*") for c in _load(os.path.join(EE_DIR, "requirements.yml"))["collections"]}
     assert set(wanted) == {f"{galaxy['namespace']}.{galaxy['name']}", *galaxy["dependencies"]}
-    # The EE asks for at least what galaxy.yml depends on (amazon.aws >=10.0.0 and below the next major).
-    for name, minimum in galaxy["dependencies"].items():
-        assert minimum in wanted[name].split(","), (name, wanted[name])
+    # The EE asks for the range galaxy.yml depends on (amazon.aws >=10.0.0 and below the next major).
+    for name, versions in galaxy["dependencies"].items():
+        assert wanted[name] == versions, (name, wanted[name])
     assert wanted[f"{galaxy['namespace']}.{galaxy['name']}"] == f">={galaxy['version']}"
 
 
