@@ -123,6 +123,152 @@ summary:
   description: The report's counts (accounts, assignments, posture by change, retired users by state, roles, drift).
   returned: always
   type: dict
+  contains:
+    accounts:
+      description: Accounts in the report.
+      type: int
+    closed_accounts:
+      description: Closed accounts, listed and not reached.
+      type: int
+    permission_sets:
+      description: Permission sets that are assigned.
+      type: int
+    assignments:
+      description: Account assignments.
+      type: int
+    users_with_access:
+      description: Identity Center users who reach at least one account.
+      type: int
+    before_snapshot:
+      description: Whether there was a posture before the migration.
+      type: bool
+    posture:
+      description: Checks by change from before to now.
+      type: dict
+      contains:
+        regressed:
+          description: Checks whose change is regressed.
+          type: int
+        still_failing:
+          description: Checks whose change is still_failing.
+          type: int
+        failing:
+          description: Checks whose change is failing.
+          type: int
+        unknown:
+          description: Checks whose change is unknown.
+          type: int
+        fixed:
+          description: Checks whose change is fixed.
+          type: int
+        not_applicable:
+          description: Checks whose change is not_applicable.
+          type: int
+        passing:
+          description: Checks whose change is passing.
+          type: int
+    still_failing:
+      description: What still fails now.
+      type: dict
+      contains:
+        checks:
+          description: Checks failing in at least one account.
+          type: int
+        findings:
+          description: Failing (account, check) pairs.
+          type: int
+        accounts:
+          description: Accounts with a failing check.
+          type: int
+    drift:
+      description: Drift lines by kind.
+      type: dict
+      contains:
+        assignment_outside_model:
+          description: Lines of kind assignment_outside_model.
+          type: int
+        unmanaged_permission_set_assignment:
+          description: Lines of kind unmanaged_permission_set_assignment.
+          type: int
+        group_member_outside_model:
+          description: Lines of kind group_member_outside_model.
+          type: int
+        iam_user_outside_model:
+          description: Lines of kind iam_user_outside_model.
+          type: int
+        role_trusts_external_principal:
+          description: Lines of kind role_trusts_external_principal.
+          type: int
+    retired_users:
+      description: Legacy IAM users by state.
+      type: dict
+      contains:
+        audited:
+          description: Users whose state is audited.
+          type: int
+        disabled:
+          description: Users whose state is disabled.
+          type: int
+        absent:
+          description: Users whose state is absent.
+          type: int
+        refused:
+          description: Users whose state is refused.
+          type: int
+        deleted:
+          description: Users whose state is deleted.
+          type: int
+    automation_roles:
+      description: CI/CD roles found.
+      type: int
+    break_glass_roles:
+      description: Break-glass roles found.
+      type: int
+    oidc_providers:
+      description: OIDC providers found.
+      type: int
+    ownership:
+      description: Roles and providers by ownership.
+      type: dict
+      contains:
+        managed:
+          description: Roles and providers whose ownership is managed.
+          type: int
+        adopted:
+          description: Roles and providers whose ownership is adopted.
+          type: int
+        unmanaged:
+          description: Roles and providers whose ownership is unmanaged.
+          type: int
+    adopted:
+      description: Permission sets, groups and roles adopted by name.
+      type: int
+    root_credentials:
+      description: Member accounts by the state of their root credentials.
+      type: dict
+      contains:
+        audited:
+          description: Member accounts whose root credentials are audited.
+          type: int
+        deleted:
+          description: Member accounts whose root credentials are deleted.
+          type: int
+        none:
+          description: Member accounts whose root credentials are none.
+          type: int
+        unknown:
+          description: Member accounts whose root credentials are unknown.
+          type: int
+    password_policy:
+      description: Accounts by password policy compliance.
+      type: dict
+      contains:
+        compliant:
+          description: Accounts whose policy passes IAM.15.
+          type: int
+        not_compliant:
+          description: Accounts whose policy does not.
+          type: int
 drift:
   description: Access the model does not describe, each with C(kind), C(account_name), C(subject), C(detail), C(remedy).
   returned: always

@@ -63,6 +63,34 @@ policy:
   description: The policy set (the recommendation with I(policy) applied).
   returned: always
   type: dict
+  contains:
+    minimum_password_length:
+      description: Minimum length.
+      type: int
+    require_symbols:
+      description: Whether a symbol is required.
+      type: bool
+    require_numbers:
+      description: Whether a number is required.
+      type: bool
+    require_uppercase_characters:
+      description: Whether an upper-case letter is required.
+      type: bool
+    require_lowercase_characters:
+      description: Whether a lower-case letter is required.
+      type: bool
+    allow_users_to_change_password:
+      description: Whether IAM users may change their own password.
+      type: bool
+    max_password_age:
+      description: Days before a password expires, or null for never.
+      type: int
+    password_reuse_prevention:
+      description: How many previous passwords cannot be reused, or null.
+      type: int
+    hard_expiry:
+      description: Whether an expired password needs an administrator to reset it.
+      type: bool
 accounts:
   description: Per account, whether the policy was (or would be) changed and what changed.
   returned: always

@@ -133,9 +133,38 @@ accounts:
       description: The account's checks, as C(checks) above.
       type: list
       elements: dict
+      contains:
+        id:
+          description: Stable check ID.
+          type: str
+        title:
+          description: What the check asserts.
+          type: str
+        status:
+          description: C(pass), C(fail) or C(unknown).
+          type: str
+        evidence:
+          description: What the status rests on.
+          type: dict
+        prowler:
+          description: Matching Prowler check ID, or null.
+          type: str
+        security_hub:
+          description: Matching AWS Security Hub control ID, or null.
+          type: str
     summary:
       description: The account's pass, fail and unknown counts.
       type: dict
+      contains:
+        pass:
+          description: Checks that pass.
+          type: int
+        fail:
+          description: Checks that fail.
+          type: int
+        unknown:
+          description: Checks that could not be read.
+          type: int
     line:
       description: One line for people - the account, its counts and the IDs of its failing checks.
       type: str

@@ -113,13 +113,38 @@ accounts:
       description: Whether anything changed (or would) in the account.
       type: bool
     providers:
-      description: OIDC providers, each with C(url), C(arn), C(action) and C(changes).
+      description: OIDC providers of the account.
       type: list
       elements: dict
+      contains:
+        url:
+          description: The issuer URL.
+          type: str
+        arn:
+          description: The provider's ARN.
+          type: str
+        action:
+          description: C(create), C(adopt), C(update) or C(unchanged).
+          type: str
+        changes:
+          description: What changes (C(add_client_ids), C(thumbprints), C(tag), C(create)).
+          type: list
+          elements: str
     roles:
-      description: Roles, each with C(name), C(action) and C(changes) (the attributes that change).
+      description: Roles of the account.
       type: list
       elements: dict
+      contains:
+        name:
+          description: Role name.
+          type: str
+        action:
+          description: C(create), C(adopt), C(update) or C(unchanged).
+          type: str
+        changes:
+          description: The attributes that change.
+          type: list
+          elements: str
 retirement_candidates:
   description: IAM users the roles replace (C(replaces_iam_users)), each with C(name), C(account_id), C(account_name)
     and C(replaced_by) (role ARNs), for the retirement phase.

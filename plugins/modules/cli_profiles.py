@@ -113,6 +113,19 @@ snippets:
       description: The managed sections C(added), C(updated) and C(removed) (as M(ssoshift.identity_center.cli_sso_config)
         returns them).
       type: dict
+      contains:
+        added:
+          description: Managed sections added.
+          type: list
+          elements: str
+        updated:
+          description: Managed sections updated.
+          type: list
+          elements: str
+        removed:
+          description: Managed sections removed.
+          type: list
+          elements: str
 operator:
   description: The operator's config, when I(operator_config_path) is set.
   returned: when operator_config_path is set
@@ -131,6 +144,19 @@ operator:
     plan:
       description: The managed sections C(added), C(updated) and C(removed).
       type: dict
+      contains:
+        added:
+          description: Managed sections added.
+          type: list
+          elements: str
+        updated:
+          description: Managed sections updated.
+          type: list
+          elements: str
+        removed:
+          description: Managed sections removed.
+          type: list
+          elements: str
 missing:
   description: Users not in the identity store (no snippet).
   returned: always

@@ -95,9 +95,27 @@ users:
       type: list
       elements: str
     updated:
-      description: Users updated in place, each C({user_name, changes}) with C(changes) a list of C({attribute, before, after}).
+      description: Users updated in place.
       type: list
       elements: dict
+      contains:
+        user_name:
+          description: The user.
+          type: str
+        changes:
+          description: What changed, each C({attribute, before, after}).
+          type: list
+          elements: dict
+          contains:
+            attribute:
+              description: The attribute that changes.
+              type: str
+            before:
+              description: Its value before.
+              type: raw
+            after:
+              description: Its value after.
+              type: raw
     unchanged:
       description: How many users of the model needed no change.
       type: int
@@ -111,9 +129,27 @@ groups:
       type: list
       elements: str
     updated:
-      description: Groups whose description changed, each C({name, changes}).
+      description: Groups whose description changed.
       type: list
       elements: dict
+      contains:
+        name:
+          description: The group.
+          type: str
+        changes:
+          description: What changed, each C({attribute, before, after}).
+          type: list
+          elements: dict
+          contains:
+            attribute:
+              description: The attribute that changes.
+              type: str
+            before:
+              description: Its value before.
+              type: raw
+            after:
+              description: Its value after.
+              type: raw
     unchanged:
       description: How many groups needed no change (members included).
       type: int
@@ -127,13 +163,27 @@ memberships:
   type: dict
   contains:
     added:
-      description: Each C({group, user}) added.
+      description: The memberships added.
       type: list
       elements: dict
+      contains:
+        group:
+          description: The group.
+          type: str
+        user:
+          description: The user.
+          type: str
     removed:
-      description: Each C({group, user}) removed (purge_members).
+      description: The memberships removed (purge_members).
       type: list
       elements: dict
+      contains:
+        group:
+          description: The group.
+          type: str
+        user:
+          description: The user.
+          type: str
 adopted:
   description: Names of the groups adopted (the same list as C(groups.adopted)), for the end-state report.
   returned: always
@@ -176,6 +226,10 @@ api_calls:
   returned: always
   type: dict
   sample: {"ListUsers": 10, "ListGroups": 2, "ListGroupMemberships": 200, "ListInstances": 1, "total": 213}
+  contains:
+    total:
+      description: All calls, retries included; the other keys are the API operation names, each with its count.
+      type: int
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule

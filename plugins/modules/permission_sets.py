@@ -104,9 +104,19 @@ permission_sets:
         or C(unknown) (the endpoint cannot read tags).
       type: str
     changes:
-      description: The changes made (or that would be), as C({attribute, before, after}).
+      description: The changes made (or that would be).
       type: list
       elements: dict
+      contains:
+        attribute:
+          description: The attribute that changes.
+          type: str
+        before:
+          description: Its value before.
+          type: raw
+        after:
+          description: Its value after.
+          type: raw
 created:
   description: Names of the permission sets created.
   returned: always
@@ -179,6 +189,10 @@ api_calls:
   returned: always
   type: dict
   sample: {"ListPermissionSets": 1, "DescribePermissionSet": 30, "ListTagsForResource": 30, "total": 150}
+  contains:
+    total:
+      description: All calls, retries included; the other keys are the API operation names, each with its count.
+      type: int
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
