@@ -157,6 +157,33 @@ class AccountSessions:
                               aws_secret_access_key=credentials["SecretAccessKey"],
                               aws_session_token=credentials["SessionToken"], **self._connection)
 
+    def root_client(self, account_id, task, service="iam"):
+        """A client of `service` in a privileged root session of member account `account_id`, scoped by the
+        AWS-managed root-task policy `task` (root_credentials.AUDIT or DELETE): sts:AssumeRoot from the caller (the
+        management account or the IAM delegated administrator), on a Regional STS endpoint (AWS refuses the global
+        one), for at most 900 seconds. Raises AccountFailure with STS's error code."""
+        from ansible_collections.ssoshift.identity_center.plugins.module_utils.root_credentials import TASK_POLICY
+
+        sts = self.client(self.caller_account_id(), "sts")
+        if getattr(sts, "client", sts).meta.endpoint_url.rstrip("/") == "https://sts.amazonaws.com":
+            region = self.module.region or "us-east-1"
+            sts = self.module.client("sts", retry_decorator=retry_decorator(),
+                                     endpoint=f"https://sts.{region}.amazonaws.com")
+        policy = TASK_POLICY.format(partition=self.partition, name=task)
+        try:
+            credentials = sts.assume_root(TargetPrincipal=str(account_id), TaskPolicyArn={"arn": policy},
+                                          DurationSeconds=900, aws_retry=True)["Credentials"]
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
+            failure = failure_of(account_id, error)
+            raise AccountFailure(account_id, failure.code,
+                                 f"cannot open a root session ({task}) in account {account_id}: {failure.message} "
+                                 "(centralized root access must be enabled - RootCredentialsManagement and "
+                                 "RootSessions - and the caller must be the management account or the IAM "
+                                 "delegated administrator)", "AssumeRoot") from error
+        with self._lock:
+            self.assumed += 1
+        return RetryingBotoClientWrapper(self._new_client(service, credentials), retry_decorator())
+
     def _account_lock(self, account_id):
         with self._lock:
             return self._account_locks.setdefault(account_id, threading.Lock())

@@ -18,6 +18,8 @@ import os
 from ansible_collections.ssoshift.identity_center.plugins.module_utils import assignments as engine
 from ansible_collections.ssoshift.identity_center.plugins.module_utils import drift
 from ansible_collections.ssoshift.identity_center.plugins.module_utils import password_policy
+from ansible_collections.ssoshift.identity_center.plugins.module_utils import root_credentials
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.accounts import AccountFailure
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.accounts import for_each_account
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.automation import automation_plan
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.automation import break_glass_plan
@@ -145,19 +147,38 @@ def backups_of(backup_dir, account_id, user_name):
     return sorted(glob.glob(pattern))
 
 
+def _root_credentials(sessions, account, facts):
+    """The report's entry for a member account's root credentials (read in a root audit session), and the facts the
+    root checks read; None and the reason when no root session can be opened."""
+    try:
+        found = root_credentials.read(sessions.root_client(account["id"], root_credentials.AUDIT))
+    except AccountFailure as failure:
+        facts["unknown"]["root_credentials"] = f"{failure.code}: {failure.message}"
+        return {"account_id": account["id"], "account_name": account["name"], "before": None, "after": None,
+                "deleted": [], "status": "unknown", "reason": f"{failure.code}: {failure.message}"}
+    facts["root_credentials"] = root_credentials.facts_for_posture(found)
+    held = root_credentials.counts(found)
+    return {"account_id": account["id"], "account_name": account["name"], "before": held, "after": held,
+            "deleted": [], "status": "audited" if root_credentials.holds_any(found) else "none", "reason": None}
+
+
 def read_accounts(sessions, accounts, organization_facts, plans, legacy_by_account, organization_account_ids,
-                  unused_days, quarantine_days, backup_dir, now, max_workers):
+                  unused_days, quarantine_days, backup_dir, now, max_workers, management_account_id=None):
     """Per active account: posture, the model's roles, OIDC providers, IAM users, the legacy users, role and user
     drift. plans: {"automation": automation_plan(...) accounts by ID, "break_glass": break_glass plans by ID}.
     Returns (results by account ID, failures)."""
     automation_by_id = plans["automation"]
     break_glass_by_id = plans["break_glass"]
     known_principals = set(plans.get("known_principals") or ())
+    audit_root = set(organization_facts.get("organizations_features") or []) >= root_credentials.FEATURES
 
     def read(account):
         account_id, name = account["id"], account["name"]
         iam = sessions.client(account_id, "iam")
         facts = gather_account(iam, sessions.client(account_id, "account"))
+        root = None
+        if audit_root and account_id != management_account_id:
+            root = _root_credentials(sessions, account, facts)
         checks = assess(combine(facts, organization_facts), unused_days, now)
         roles = _roles(iam)
         providers = _providers(iam)
@@ -190,7 +211,7 @@ def read_accounts(sessions, accounts, organization_facts, plans, legacy_by_accou
                 "password_policy": {"account_id": account_id, "account_name": name,
                                     "compliant": policy_check["status"] == "pass",
                                     "policy": password_policy.from_aws(facts["password_policy"])},
-                "roles": found_roles, "providers": providers, "legacy": legacy, "drift": lines,
+                "roles": found_roles, "providers": providers, "legacy": legacy, "drift": lines, "root": root,
                 "automation": automation, "break_glass": break_glass}
 
     return for_each_account(accounts, read, max_workers)

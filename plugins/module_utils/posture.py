@@ -87,10 +87,39 @@ def blocking_findings(accounts, fail_on):
             if check["id"] in (fail_on or []) and check["status"] == "fail"]
 
 
+# What to do when a check fails: the console step where no API can do it (the management account's root MFA), or
+# the phase and setting that fixes it.
+REMEDIATION = {
+    "root_mfa": "Sign in to the account as its root user (the management account: nobody else can), open Security "
+                "credentials in the account menu, choose Assign MFA device and register a hardware security key or "
+                "an authenticator app. No API does this. For member accounts, remove the root credentials centrally "
+                "instead (root phase, root_account_remove_member_root_credentials).",
+    "root_hardware_mfa": "As the root user, in Security credentials, replace the virtual MFA device with a FIDO2 "
+                         "security key or a hardware TOTP token (console only).",
+    "root_no_access_keys": "Delete the root user's access keys: for member accounts centrally (root phase, "
+                           "root_account_remove_member_root_credentials); for the management account as its root "
+                           "user in Security credentials.",
+    "centralized_root_access": "Enable trusted access for iam.amazonaws.com and both features (root phase, "
+                               "root_account_centralize_root_access).",
+    "password_policy": "Set the IAM password policy (root phase, root_account_manage_password_policy).",
+    "no_console_users": "Retire the IAM users who sign in to the console (legacy_iam_users, retire phase); people "
+                        "sign in through the IAM Identity Center access portal.",
+    "no_active_access_keys": "Replace pipelines' keys with OIDC roles (automation_roles) and retire the users "
+                             "(legacy_iam_users).",
+    "no_admin_users": "Retire the IAM users holding AdministratorAccess (legacy_iam_users); administrators use a "
+                      "permission set.",
+    "no_user_attached_policies": "Retire the IAM users (legacy_iam_users) or move their policies to groups.",
+    "no_unused_credentials": "Deactivate or delete the unused credentials (legacy_iam_users retires their users).",
+    "security_contact": "Set the security alternate contact (alternate_contacts.security, root phase).",
+    "identity_center_in_use": "Enable an organization instance of IAM Identity Center in the management account's "
+                              "console (no API creates one).",
+}
+
+
 def _check(check_id, status, evidence):
     title, prowler, security_hub = CHECKS[check_id]
     return {"id": check_id, "title": title, "status": status, "evidence": evidence, "prowler": prowler,
-            "security_hub": security_hub}
+            "security_hub": security_hub, "remediation": REMEDIATION.get(check_id)}
 
 
 def _credential_uses(users, unused_days, now):
@@ -119,15 +148,27 @@ def assess(facts, unused_days=45, now=None):
     users = [row for row in report or [] if row["user"] != "<root_account>"]
     checks = []
 
-    mfa = summary.get("AccountMFAEnabled") == 1
-    checks.append(_check("root_mfa", "pass" if mfa else "fail", {"AccountMFAEnabled": summary.get("AccountMFAEnabled")}))
-    keys = summary.get("AccountAccessKeysPresent", 0)
-    checks.append(_check("root_no_access_keys", "pass" if keys == 0 else "fail", {"AccountAccessKeysPresent": keys}))
-    virtual_root = [d for d in facts["virtual_mfa_devices"]
-                    if d.get("SerialNumber", "").endswith(":mfa/root-account-mfa-device")
-                    or (d.get("User") or {}).get("Arn", "").endswith(":root")]
-    checks.append(_check("root_hardware_mfa", "pass" if mfa and not virtual_root else "fail",
-                         {"mfa_enabled": mfa, "virtual_root_devices": [d["SerialNumber"] for d in virtual_root]}))
+    root = facts.get("root_credentials")
+    if root is not None and not root["any"]:
+        # Centralized root access removed (or never gave) the member account's root credentials: no password to
+        # protect with MFA, no key, nothing to sign in with. AWS's answer for member accounts.
+        evidence = {"root_credentials": "none: the member account's root user has no password, access key, signing "
+                                        "certificate or MFA device (centralized root access)"}
+        checks.append(_check("root_mfa", "pass", evidence))
+        checks.append(_check("root_no_access_keys", "pass", evidence))
+        checks.append(_check("root_hardware_mfa", "pass", evidence))
+    else:
+        mfa = summary.get("AccountMFAEnabled") == 1 if root is None else root["mfa_devices"] > 0
+        evidence = {"AccountMFAEnabled": summary.get("AccountMFAEnabled")} if root is None else {"root_credentials": root}
+        checks.append(_check("root_mfa", "pass" if mfa else "fail", evidence))
+        keys = summary.get("AccountAccessKeysPresent", 0) if root is None else root["access_keys"]
+        checks.append(_check("root_no_access_keys", "pass" if keys == 0 else "fail",
+                             {"AccountAccessKeysPresent": keys} if root is None else {"root_credentials": root}))
+        virtual_root = [d for d in facts["virtual_mfa_devices"]
+                        if d.get("SerialNumber", "").endswith(":mfa/root-account-mfa-device")
+                        or (d.get("User") or {}).get("Arn", "").endswith(":root")]
+        checks.append(_check("root_hardware_mfa", "pass" if mfa and not virtual_root else "fail",
+                             {"mfa_enabled": mfa, "virtual_root_devices": [d["SerialNumber"] for d in virtual_root]}))
 
     features = facts["organizations_features"]
     if features is None:

@@ -369,7 +369,8 @@ def gather(module):
     now = datetime.datetime.now(datetime.timezone.utc)
     results, failures = estate.read_accounts(
         sessions, active, organization_facts, plans, legacy_by_account, set(index.by_id), params["unused_days"],
-        params["quarantine_days"], params["backup_dir"], now, params["max_account_workers"])
+        params["quarantine_days"], params["backup_dir"], now, params["max_account_workers"],
+        index.management_account_id)
     automation, break_glass, providers, adopted_roles = estate.role_views(results, active)
     reached = [results[a["id"]] for a in active if a["id"] in results]
     posture_after = [r["posture"] for r in reached]
@@ -391,6 +392,7 @@ def gather(module):
         "closed_accounts": [{"account_id": a["id"], "account_name": a["name"], "status": a["status"]}
                             for a in closed],
         "password_policy": [r["password_policy"] for r in reached],
+        "root_credentials": [r["root"] for r in reached if r["root"] is not None],
     }
     return data, failures, index
 

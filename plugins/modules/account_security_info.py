@@ -41,6 +41,15 @@ options:
         top level.
     type: list
     elements: raw
+  audit_root_credentials:
+    description:
+      - With I(accounts), where centralized root access is enabled (C(RootCredentialsManagement) and C(RootSessions)),
+        read each member account's root credentials through a privileged root session (C(sts:AssumeRoot) with the
+        AWS-managed C(IAMAuditRootUserCredentials) task policy). A member account whose root user holds no password,
+        access key, signing certificate or MFA device passes the root checks, with that as the evidence.
+      - Never for the management account. A root session that cannot be opened leaves the account summary's answer.
+    type: bool
+    default: true
   fail_on:
     description:
       - Check IDs (for example C(root_mfa), C(root_no_access_keys)) whose failure in any account read fails the task,
@@ -213,7 +222,9 @@ failed_accounts:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.ssoshift.identity_center.plugins.module_utils import root_credentials
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.accounts import ACCOUNT_OPTIONS
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.accounts import AccountFailure
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.accounts import AccountSessions
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.accounts import failure_message
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.accounts import for_each_account
@@ -247,6 +258,17 @@ def read(module):
     return result
 
 
+def audit_member_root(sessions, account_id, facts):
+    """A member account's root credentials through a root session (IAMAuditRootUserCredentials), for the root
+    checks; None (with the reason in the facts) when the session cannot be opened."""
+    try:
+        return root_credentials.facts_for_posture(root_credentials.read(
+            sessions.root_client(account_id, root_credentials.AUDIT)))
+    except AccountFailure as failure:
+        facts["unknown"]["root_credentials"] = f"{failure.code}: {failure.message}"
+        return None
+
+
 def read_many(module):
     index = read_account_index(client(module, "organizations"))
     chosen, closed, problems = index.select(module.params["accounts"], "accounts")
@@ -254,8 +276,13 @@ def read_many(module):
     sessions = AccountSessions(module, module.params["member_role_name"])
     organization_facts = gather_organization(client(module, "iam"), client(module, "sso-admin"))
 
+    audit_root = module.params["audit_root_credentials"] and set(
+        organization_facts.get("organizations_features") or []) >= root_credentials.FEATURES
+
     def posture_of(account):
         facts = gather_account(sessions.client(account["id"], "iam"), sessions.client(account["id"], "account"))
+        if audit_root and account["id"] != index.management_account_id:
+            facts["root_credentials"] = audit_member_root(sessions, account["id"], facts)
         checks = assess(combine(facts, organization_facts), module.params["unused_days"])
         summary = summarize(checks)
         failing = ", ".join(c["id"] for c in checks if c["status"] == "fail") or "none"
@@ -282,6 +309,7 @@ def main():
     module = AnsibleAWSModule(argument_spec=dict(unused_days=dict(type="int", default=45),
                                                  accounts=dict(type="list", elements="raw"),
                                                  fail_on=dict(type="list", elements="str", default=[]),
+                                                 audit_root_credentials=dict(type="bool", default=True),
                                                  **ACCOUNT_OPTIONS),
                               supports_check_mode=True)
     module.exit_json(**run(module, lambda: read(module), "Failed to read the account's security posture"))

@@ -74,3 +74,20 @@ def test_the_end_state_passes():
     report = f"{header}\n{root_row}\n"
     status = _status(assess(_facts(credential_report=parse_credential_report(report)), now=NOW))
     assert set(status.values()) == {"pass"}
+
+
+def test_a_member_account_without_root_credentials_passes_the_root_checks_with_that_as_evidence():
+    none = {"password": 0, "access_keys": 0, "signing_certificates": 0, "mfa_devices": 0, "any": False}
+    checks = {c["id"]: c for c in assess(_facts(account_summary={"AccountMFAEnabled": 0}, root_credentials=none),
+                                         now=NOW)}
+    for check_id in ("root_mfa", "root_no_access_keys", "root_hardware_mfa"):
+        assert checks[check_id]["status"] == "pass", check_id
+        assert "no password, access key" in checks[check_id]["evidence"]["root_credentials"]
+
+
+def test_a_member_root_with_a_password_and_a_key_but_no_mfa_fails_and_says_what_to_do():
+    held = {"password": 1, "access_keys": 1, "signing_certificates": 0, "mfa_devices": 0, "any": True}
+    checks = {c["id"]: c for c in assess(_facts(root_credentials=held), now=NOW)}
+    assert (checks["root_mfa"]["status"], checks["root_no_access_keys"]["status"]) == ("fail", "fail")
+    assert checks["root_mfa"]["evidence"] == {"root_credentials": held}
+    assert "Assign MFA device" in checks["root_mfa"]["remediation"]
