@@ -20,9 +20,9 @@ def _stub_reads(stubber, password, keys=(), certificates=(), devices=()):
 
 def test_a_root_session_reads_every_kind_without_a_user_name_and_removes_them_in_order():
     iam, stubber = stubbed_client("iam")
-    _stub_reads(stubber, True, ["AKIAROOT00000000001"], ["CERT1"], ["arn:aws:iam::111111111111:mfa/root-account-mfa"])
+    _stub_reads(stubber, True, ["AKIAROOT00000000001"], ["CERT1CERT1CERT1CERT1CERT1"], ["arn:aws:iam::111111111111:mfa/root-account-mfa"])
     found = engine.read(iam)
-    assert found == {"password": True, "access_keys": ["AKIAROOT00000000001"], "signing_certificates": ["CERT1"],
+    assert found == {"password": True, "access_keys": ["AKIAROOT00000000001"], "signing_certificates": ["CERT1CERT1CERT1CERT1CERT1"],
                      "mfa_devices": ["arn:aws:iam::111111111111:mfa/root-account-mfa"]}
     assert engine.counts(found) == {"password": 1, "access_keys": 1, "signing_certificates": 1, "mfa_devices": 1}
     steps = engine.plan_removal(found)
@@ -31,7 +31,7 @@ def test_a_root_session_reads_every_kind_without_a_user_name_and_removes_them_in
     assert all("UserName" not in kwargs for dummy, kwargs, dummy2 in steps)  # the root user, not an IAM user
     stubber.add_response("delete_login_profile", {}, {})
     stubber.add_client_error("delete_access_key", service_error_code="NoSuchEntity", http_status_code=404)
-    stubber.add_response("delete_signing_certificate", {}, {"CertificateId": "CERT1"})
+    stubber.add_response("delete_signing_certificate", {}, {"CertificateId": "CERT1CERT1CERT1CERT1CERT1"})
     stubber.add_response("deactivate_mfa_device", {}, {"SerialNumber": "arn:aws:iam::111111111111:mfa/root-account-mfa"})
     done = engine.apply(iam, steps)
     assert done[1] == "delete root access key AKIAROOT00000000001 (already gone)"
