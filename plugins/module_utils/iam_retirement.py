@@ -422,8 +422,8 @@ def merge_footprints(pre, later):
     for key, field in [(kind[0], kind[1]) for kind in DEACTIVATABLE] + [("mfa_devices", "serial_number")]:
         known = {item[field] for item in pre.get(key) or []}
         merged[key] = list(pre.get(key) or []) + [item for item in later.get(key) or [] if item[field] not in known]
-    merged["unsupported_reads"] = sorted(set(pre.get("unsupported_reads") or []) | set(later.get("unsupported_reads")
-                                                                                        or []))
+    unsupported = set(pre.get("unsupported_reads") or []) | set(later.get("unsupported_reads") or [])
+    merged["unsupported_reads"] = sorted(unsupported)
     return merged
 
 

@@ -219,7 +219,6 @@ def test_a_recreated_user_is_told_every_credential_it_lacks():
     assert steps["service-specific credential ACCA1"].endswith("--service-name codecommit.amazonaws.com")
 
 
-
 def test_a_write_repeated_after_it_was_applied_counts_as_done():
     # A dropped connection makes the retry policy send a write again; AWS answers what is already done.
     iam, stubber = stubbed_client("iam")
