@@ -24,11 +24,16 @@ except ImportError:  # AnsibleAWSModule reports the missing botocore
 # permission set or account, and InternalServerException (HTTP 500) for transient faults;
 # both are retried like throttling, as its API reference advises. The IAM, STS,
 # Organizations and Account Management codes are their documented throttling and
-# transient-fault answers.
+# transient-fault answers; IAM's concurrent-change answer is ConcurrentModification (HTTP 409,
+# "wait a few minutes and submit your request again"), Organizations' ConcurrentModificationException.
 RETRY_ERROR_CODES = ["ConflictException", "TooManyRequestsException", "ThrottlingException",
                      "InternalServerException", "ServiceUnavailableException", "ServiceUnavailable",
                      "ServiceFailureException", "ServiceException", "ConcurrentModificationException",
-                     "IDPCommunicationError", "RequestTimeout", "RequestTimeoutException"]
+                     "ConcurrentModification", "IDPCommunicationError", "RequestTimeout", "RequestTimeoutException"]
+# The identity store's ConflictException carries a Reason: CONCURRENT_MODIFICATION is worth another try,
+# UNIQUENESS_CONSTRAINT_VIOLATION (the user name, group name or membership exists already) never changes
+# by asking again; it is answered at once so the caller can act on it.
+UNIQUENESS_VIOLATION = "ConflictException:UNIQUENESS_CONSTRAINT_VIOLATION"
 # Pseudo codes for what is not an AWS error code: the connection dropped or timed out before an
 # answer (reset, closed, read or connect timeout), or an HTTP 5xx without a known code.
 CONNECTION_FAULT = "(connection)"
@@ -75,6 +80,8 @@ class SsoShiftRetry(AWSRetry):
         status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
         if status >= 500 and code not in RETRY_ERROR_CODES:
             return SERVER_FAULT
+        if code == "ConflictException" and error.response.get("Reason") == "UNIQUENESS_CONSTRAINT_VIOLATION":
+            return UNIQUENESS_VIOLATION
         return code
 
     @staticmethod

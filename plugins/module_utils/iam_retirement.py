@@ -2,12 +2,19 @@
 # Copyright: ssoshift contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Staged retirement of a legacy IAM user: interlocks, backup, plan, apply, restore.
+"""Staged retirement of a legacy IAM user: interlocks, backup, plan, apply, restore, history.
 
-The pure parts (`interlocks`, `plan_steps`, `restore_steps`, `stage_of`) decide; `apply_steps`
-and `write_backup` act. A refusal is decided before the backup is written and before any IAM
-write, so a refused run changes nothing. Disabling only deactivates (rollback is reactivation);
-deletion removes everything IAM requires, including virtual MFA devices.
+The pure parts (`interlocks`, `plan_steps`, `restore_steps`, `stage_of`, `migrations`, `backup_decision`,
+`restore_target`, `lost_credentials`, `history_of`) decide; `apply_steps`, `write_backup` and the readers of
+the backup folder (`load_backups`, `find_backups`, `retirement_history`) act. A refusal is decided before the
+backup is written and before any IAM write, so a refused run changes nothing. Disabling only deactivates
+(rollback is reactivation); deletion removes everything IAM requires, including virtual MFA devices.
+
+Backups (docs/retirement.md): the first run that changes a user writes its *pre-change* backup. Every later
+run of the same migration - a rerun after a kill, the deletion after the quarantine - finds it in the backup
+folder, names it, and keeps what it saw itself in a *snapshot* beside it (`...-snapshot.json`, kind
+`snapshot`, with the pre-change footprint embedded), never in a new pre-change backup. A restore from any of
+them brings the user back to the pre-change state and lists what it cannot bring back.
 """
 
 import datetime
@@ -16,9 +23,18 @@ import os
 import re
 import tempfile
 
+try:
+    from botocore.exceptions import ClientError
+except ImportError:  # AnsibleAWSModule reports the missing botocore
+    ClientError = RuntimeError
+
 DISABLED_TAG = "ssoshift:disabled-at"
 RESTORED_TAG = "ssoshift:restored-from"
-BACKUP_FORMAT = 1
+BACKUP_FORMAT = 2
+READABLE_FORMATS = (1, 2)  # format 1: one file per run, no kind; read, and classified by `migrations`
+PRE_CHANGE = "pre-change"
+SNAPSHOT = "snapshot"
+SNAPSHOT_SUFFIX = "-snapshot.json"
 
 
 def _moment(value):
@@ -110,8 +126,9 @@ def plan_steps(footprint, state, now):
             steps.append((call, {"UserName": user, parameter: credential[field], "Status": "Inactive"},
                           f"deactivate {label} {credential[field]}"))
         if steps or DISABLED_TAG not in footprint["tags"]:
-            steps.append(("tag_user", {"UserName": user, "Tags": [{"Key": DISABLED_TAG, "Value": now.isoformat()}]},
-                          f"tag the user {DISABLED_TAG}={now.isoformat()}"))
+            # The tag goes first: a run killed part-way leaves a user that says it is being retired.
+            steps.insert(0, ("tag_user", {"UserName": user, "Tags": [{"Key": DISABLED_TAG, "Value": now.isoformat()}]},
+                             f"tag the user {DISABLED_TAG}={now.isoformat()}"))
         return steps
     for key in footprint["access_keys"]:
         steps.append(("delete_access_key", {"UserName": user, "AccessKeyId": key["access_key_id"]},
@@ -149,18 +166,65 @@ def plan_steps(footprint, state, now):
     return steps
 
 
+# The answer AWS gives when a write is repeated after it was applied: the retry of a call whose answer a
+# dropped connection lost (botocore and the retry policy send it again), or a run that died between the
+# call and its record. Each means the step is done. (IAM API reference: NoSuchEntity, HTTP 404;
+# EntityAlreadyExists, HTTP 409.) Updates, tags, attachments, memberships and puts repeat harmlessly.
+ALREADY_DONE = {
+    "delete_login_profile": "NoSuchEntity", "delete_access_key": "NoSuchEntity",
+    "delete_signing_certificate": "NoSuchEntity", "delete_ssh_public_key": "NoSuchEntity",
+    "delete_service_specific_credential": "NoSuchEntity", "deactivate_mfa_device": "NoSuchEntity",
+    "delete_virtual_mfa_device": "NoSuchEntity", "delete_user_policy": "NoSuchEntity",
+    "detach_user_policy": "NoSuchEntity", "delete_user_permissions_boundary": "NoSuchEntity",
+    "remove_user_from_group": "NoSuchEntity", "delete_user": "NoSuchEntity",
+    "create_user": "EntityAlreadyExists",
+}
+
+
+def _error_code(error):
+    return getattr(error, "response", {}).get("Error", {}).get("Code")
+
+
+def _our_creation(iam, kwargs):
+    """Whether the user that exists is the one this create_user made (its restored-from tag)."""
+    wanted = {t["Key"]: t["Value"] for t in kwargs.get("Tags") or []}.get(RESTORED_TAG)
+    if not wanted:
+        return False
+    tags = iam.list_user_tags(UserName=kwargs["UserName"], aws_retry=True)["Tags"]
+    return {t["Key"]: t["Value"] for t in tags}.get(RESTORED_TAG) == wanted
+
+
 def apply_steps(iam, steps, done):
     """Run the planned calls in order, appending each description to `done`; a failure stops at that
-    step, and a re-run plans again from what is left."""
+    step, and a re-run plans again from what is left.
+
+    A step AWS answers with its "already done" error (ALREADY_DONE: the delete of what is gone, the
+    creation of the user this restore created) counts as done: that is what a write repeated after a
+    dropped connection meets. A user of the same name created by someone else is not this restore's:
+    EntityAlreadyExists is raised then.
+    """
     for operation, kwargs, description in steps:
-        getattr(iam, operation)(aws_retry=True, **kwargs)
+        try:
+            getattr(iam, operation)(aws_retry=True, **kwargs)
+        except ClientError as error:
+            if _error_code(error) != ALREADY_DONE.get(operation):
+                raise
+            if operation == "create_user" and not _our_creation(iam, kwargs):
+                raise
+            description = f"{description} (already done)"
         done.append(description)
 
 
-def backup_path(backup_dir, account_id, user_name, now):
-    stamp = now.strftime("%Y%m%dT%H%M%SZ")
+def _file_prefix(account_id, user_name):
     safe = re.sub(r"[^\w+=,.@-]", "_", user_name)
-    return os.path.join(backup_dir, f"{account_id}-{safe}-{stamp}.json")
+    return f"{account_id}-{safe}-"
+
+
+def backup_path(backup_dir, account_id, user_name, now, kind=PRE_CHANGE):
+    """<backup_dir>/<account>-<user>-<UTC time>.json; a snapshot ends in -snapshot.json."""
+    stamp = now.strftime("%Y%m%dT%H%M%SZ")
+    suffix = SNAPSHOT_SUFFIX if kind == SNAPSHOT else ".json"
+    return os.path.join(backup_dir, f"{_file_prefix(account_id, user_name)}{stamp}{suffix}")
 
 
 def backup_problem(backup_dir):
@@ -198,9 +262,16 @@ def account_of(footprint):
     return footprint["arn"].split(":")[4]
 
 
-def backup_document(footprint, caller_arn, state, steps, now):
-    return {
+def backup_document(footprint, caller_arn, state, steps, now, kind=PRE_CHANGE, pre_change=None):
+    """The backup of `footprint` taken before this run's `steps`.
+
+    kind: PRE_CHANGE, the user before the first change of its retirement (what every restore returns to), or
+    SNAPSHOT, the user as a later run of the same retirement found it; a snapshot names and embeds the
+    pre-change backup (`pre_change`: {"file", "written_at", "footprint"}, or None when none was found).
+    """
+    document = {
         "format": BACKUP_FORMAT,
+        "kind": kind,
         "written_by": "ssoshift.identity_center.iam_user_retirement",
         "written_at": now.isoformat(),
         "account_id": account_of(footprint),
@@ -211,12 +282,24 @@ def backup_document(footprint, caller_arn, state, steps, now):
         "note": "No secret is stored: IAM never returns secret access keys or passwords. "
                 "Restore with playbooks/restore_iam_user.yml.",
     }
+    if kind == SNAPSHOT:
+        document["pre_change"] = pre_change
+        document["note"] += (" This is a later snapshot: an earlier run of this retirement had already changed the "
+                             "user. A restore from it returns the user to the pre-change backup named in "
+                             "pre_change (embedded), plus anything this snapshot holds beyond it.")
+    return document
 
 
-def same_user(saved, current):
-    """Whether today's user of that name is the backup's (or was recreated from it)."""
-    return (not saved.get("user_id") or current["user_id"] == saved["user_id"]
-            or current["tags"].get(RESTORED_TAG) == saved["user_id"])
+def pre_change_reference(path, document):
+    return {"file": os.path.basename(path) if path else None, "written_at": document.get("written_at"),
+            "footprint": document["footprint"]}
+
+
+def same_user(saved, current, known_ids=()):
+    """Whether today's user of that name is the backup's (or was recreated from it, or is one of
+    `known_ids`, the IDs the same user had in the backups of its retirement)."""
+    ids = {saved.get("user_id")} | set(known_ids)
+    return (not saved.get("user_id") or current["user_id"] in ids or current["tags"].get(RESTORED_TAG) in ids)
 
 
 # How to issue a new credential of each kind once the old one is gone (secrets are never backed up).
@@ -251,6 +334,12 @@ def lost_credentials(saved, current=None):
             lost.append({"what": f"MFA device {device['serial_number']}",
                          "steps": f"the person enrols a new MFA device: aws iam create-virtual-mfa-device, then "
                                   f"aws iam enable-mfa-device --user-name {user} (or the IAM console)"})
+    if saved.get("user_id") and current.get("user_id") != saved["user_id"]:
+        # A deleted user cannot come back with its ID: AWS gives the recreated user a new one, and resource-based
+        # policies that named the old user's ARN now show the old ID and no longer grant the new user anything.
+        lost.append({"what": f"user ID {saved['user_id']} (a recreated user gets a new ID)",
+                     "steps": f"edit the resource-based policies (S3 buckets, KMS keys, SQS/SNS, role trust policies) "
+                              f"that show the principal {saved['user_id']} to name {saved.get('arn') or user} again"})
     return lost
 
 
@@ -305,3 +394,267 @@ def restore_steps(saved, current):
                                               "PolicyDocument": json.dumps(document)},
                           f"put inline policy {policy_name}"))
     return steps
+
+
+# --------------------------------------------------------------------------- backups of a retirement
+
+def gaps(saved, current):
+    """What `current` (a footprint, None when deleted) lacks of `saved`: the restore steps and the lost
+    credentials, as text. Empty when a restore from `saved` would change and lose nothing. Pure."""
+    if current is None:
+        return ["the user is deleted"]
+    return ([description for dummy, dummy2, description in restore_steps(saved, current)]
+            + [entry["what"] for entry in lost_credentials(saved, current)])
+
+
+def merge_footprints(pre, later):
+    """The user as `pre` (the pre-change footprint) had it, plus what `later` (a snapshot) holds beyond it:
+    groups, policies, tags and credentials added during the retirement. Where both hold a value (a tag, an
+    inline policy, a credential's status), the pre-change one wins. Pure."""
+    merged = dict(pre)
+    later_tags = {k: v for k, v in (later.get("tags") or {}).items() if k not in (DISABLED_TAG, RESTORED_TAG)}
+    merged["tags"] = dict(later_tags, **pre.get("tags", {}))
+    for key in ("groups", "attached_policies"):
+        merged[key] = sorted(set(pre.get(key) or []) | set(later.get(key) or []))
+    merged["inline_policies"] = dict(later.get("inline_policies") or {}, **(pre.get("inline_policies") or {}))
+    for key in ("login_profile", "permissions_boundary"):
+        merged[key] = pre.get(key) if pre.get(key) is not None else later.get(key)
+    for key, field in [(kind[0], kind[1]) for kind in DEACTIVATABLE] + [("mfa_devices", "serial_number")]:
+        known = {item[field] for item in pre.get(key) or []}
+        merged[key] = list(pre.get(key) or []) + [item for item in later.get(key) or [] if item[field] not in known]
+    unsupported = set(pre.get("unsupported_reads") or []) | set(later.get("unsupported_reads") or [])
+    merged["unsupported_reads"] = sorted(unsupported)
+    return merged
+
+
+def read_backup(path):
+    """The backup document at `path`. Raises OSError (unreadable) or ValueError (not a retirement backup)."""
+    with open(path) as handle:
+        document = json.load(handle)
+    if not isinstance(document, dict) or document.get("format") not in READABLE_FORMATS \
+            or not isinstance(document.get("footprint"), dict) or "user_name" not in document["footprint"]:
+        formats = ", ".join(map(str, READABLE_FORMATS))
+        raise ValueError(f"'{path}' is not an iam_user_retirement backup (format {formats})")
+    return document
+
+
+def load_backups(backup_dir, account_id=None, user_name=None):
+    """Every retirement backup in `backup_dir` (of one account and user when given), as
+    ({(account_id, user_name): [(path, document), ...] oldest first}, problems). A missing folder has none;
+    an unreadable file or one that is not a backup is a problem (its path and why), never a failure."""
+    found, problems = {}, []
+    try:
+        names = sorted(os.listdir(backup_dir)) if backup_dir else []
+    except FileNotFoundError:
+        names = []
+    except OSError as error:
+        return found, [f"backup_dir '{backup_dir}' cannot be read: {error}"]
+    prefix = _file_prefix(account_id, user_name) if account_id is not None and user_name is not None else ""
+    for name in names:
+        if not name.endswith(".json") or name.startswith(".") or not name.startswith(prefix):
+            continue
+        path = os.path.join(backup_dir, name)
+        try:
+            document = read_backup(path)
+        except (OSError, ValueError) as error:
+            if prefix or re.match(r"^\d{12}-", name):
+                problems.append(f"{path}: {error}")
+            continue
+        key = (str(document.get("account_id")), document["footprint"]["user_name"])
+        if prefix and key != (str(account_id), user_name):
+            continue  # another user whose name starts like this one's
+        found.setdefault(key, []).append((path, document))
+    for backups in found.values():
+        backups.sort(key=lambda entry: (str(entry[1].get("written_at")), entry[0]))
+    return found, problems
+
+
+def lineage(backups, footprint=None):
+    """The backups of the same user as `footprint` (today's; None when deleted: the user of the latest
+    backup): the same user ID, or a user recreated from one of them (its ssoshift:restored-from tag). Pure."""
+    if footprint:
+        ids = {footprint.get("user_id"), footprint.get("tags", {}).get(RESTORED_TAG)}
+    elif backups:
+        latest = backups[-1][1]["footprint"]
+        ids = {latest.get("user_id"), latest.get("tags", {}).get(RESTORED_TAG)}
+    else:
+        return []
+    ids.discard(None)
+    grown = True
+    while grown:
+        grown = False
+        for dummy, document in backups:
+            saved = document["footprint"]
+            if saved.get("user_id") in ids and saved.get("tags", {}).get(RESTORED_TAG) not in ids | {None}:
+                ids.add(saved["tags"][RESTORED_TAG])
+                grown = True
+    return [(path, document) for path, document in backups if document["footprint"].get("user_id") in ids]
+
+
+def migrations(backups):
+    """One user's backups (one lineage, oldest first) grouped into retirements:
+    [{"pre_change": (path, document) or None, "pre_change_footprint": dict or None, "snapshots": [...]}]; a
+    retirement whose pre-change file is gone keeps the snapshots' embedded copy and its "reference".
+
+    Format 2 says which is which (a snapshot names its pre-change backup). A format-1 backup (no kind) is a
+    snapshot of the retirement before it when it found the user lacking something the pre-change backup holds
+    (a run that came after an interrupted or finished change), the same backup again when it found the user
+    exactly as that backup has it, and the pre-change backup of a new retirement otherwise (the user was
+    whole again, and more: restored, then changed). Pure."""
+    found = []
+    for path, document in backups:
+        kind = document.get("kind")
+        if kind == PRE_CHANGE:
+            found.append({"pre_change": (path, document), "pre_change_footprint": document["footprint"],
+                          "snapshots": []})
+        elif kind == SNAPSHOT:
+            reference = document.get("pre_change") or {}
+            owner = next((m for m in reversed(found) if m["pre_change"] and reference.get("file")
+                          and os.path.basename(m["pre_change"][0]) == reference["file"]), None)
+            if owner is None and found and found[-1]["pre_change"] is None \
+                    and found[-1]["pre_change_footprint"] == reference.get("footprint"):
+                owner = found[-1]  # the same missing pre-change backup as the snapshot before
+            if owner is None:
+                owner = {"pre_change": None, "pre_change_footprint": reference.get("footprint"), "snapshots": [],
+                         "reference": reference or None}
+                found.append(owner)
+            owner["snapshots"].append((path, document))
+        elif found and found[-1]["pre_change_footprint"] is not None \
+                and (gaps(found[-1]["pre_change_footprint"], document["footprint"])
+                     or not gaps(document["footprint"], found[-1]["pre_change_footprint"])):
+            found[-1]["snapshots"].append((path, document))
+        else:
+            found.append({"pre_change": (path, document), "pre_change_footprint": document["footprint"],
+                          "snapshots": []})
+    return found
+
+
+def backup_decision(migration, footprint):
+    """What a run about to change `footprint` keeps as its backup, given the user's latest retirement
+    (`migrations(...)[-1]`, or None). Pure. One of:
+
+    - ("pre-change", None): no retirement yet, or the user is whole again and more (a new retirement);
+    - ("reuse", migration): the pre-change backup holds the user exactly as it is (a run killed right after
+      writing it): nothing new is written;
+    - ("snapshot", migration): an earlier run of this retirement changed the user (it lacks something the
+      pre-change backup holds); the pre-change backup stays the way back, this run's view is a snapshot;
+    - ("snapshot", None): the user carries the ssoshift:disabled-at tag but no pre-change backup was found:
+      what the earlier run removed is unknown; the snapshot says so.
+    """
+    pre = (migration or {}).get("pre_change_footprint")
+    if pre is None:
+        return (SNAPSHOT, migration) if DISABLED_TAG in footprint.get("tags", {}) else (PRE_CHANGE, None)
+    if gaps(pre, footprint):
+        return SNAPSHOT, migration
+    if not gaps(footprint, pre):
+        return "reuse", migration
+    return PRE_CHANGE, None
+
+
+def find_backups(backup_dir, account_id, user_name, footprint=None):
+    """The user's latest retirement in `backup_dir`: {"migration" (or None), "backup_file" (the pre-change
+    backup's path or None), "snapshot_files", "problems"}. `footprint` is today's user (None when deleted)."""
+    found, problems = load_backups(backup_dir, account_id, user_name)
+    retirements = migrations(lineage(found.get((str(account_id), user_name), []), footprint))
+    latest = retirements[-1] if retirements else None
+    return {"migration": latest, "backup_file": latest["pre_change"][0] if latest and latest["pre_change"] else None,
+            "snapshot_files": [path for path, dummy in (latest or {}).get("snapshots", [])], "problems": problems}
+
+
+def restore_target(path, document, folder_backups=None):
+    """(footprint, pre-change path or None, notes): the state a restore from the backup at `path` returns the
+    user to - the pre-change footprint of its retirement, merged with what a snapshot holds beyond it.
+
+    A format-2 snapshot embeds its pre-change footprint. For a format-1 backup, `folder_backups` (the same
+    user's backups, `load_backups` of its folder) tell which retirement it belongs to. Pure."""
+    notes = []
+    if document.get("kind") == PRE_CHANGE:
+        return document["footprint"], path, notes
+    if document.get("kind") == SNAPSHOT:
+        reference = document.get("pre_change") or {}
+        if not reference.get("footprint"):
+            notes.append(f"{path} is a snapshot taken when no pre-change backup was found: what the run before it "
+                         "removed is not known; the restore brings back what the snapshot holds")
+            return document["footprint"], None, notes
+        pre_path = os.path.join(os.path.dirname(path), reference["file"]) if reference.get("file") else None
+        return merge_footprints(reference["footprint"], document["footprint"]), pre_path, notes
+    for retirement in migrations(lineage(folder_backups or [], document["footprint"])):
+        if retirement["pre_change"] and retirement["pre_change"][0] == path:
+            return document["footprint"], path, notes
+        if any(snapshot_path == path for snapshot_path, dummy in retirement["snapshots"]):
+            pre_path = retirement["pre_change"][0]
+            notes.append(f"{path} was written after an earlier run had changed the user; the restore returns it to "
+                         f"the backup written before that change, {pre_path}")
+            return merge_footprints(retirement["pre_change_footprint"], document["footprint"]), pre_path, notes
+    return document["footprint"], path, notes
+
+
+# --------------------------------------------------------------------------- history for the report
+
+def _live(footprint):
+    return footprint.get("login_profile") is not None or any(True for dummy in _active_credentials(footprint))
+
+
+def history_of(backups, users, quarantine_days=None, now=None):
+    """Pure part of `retirement_history`: `backups` as `load_backups` returns them ({(account_id, user_name):
+    [(path, document)]}), `users` as there."""
+    listed = []
+    for user in users:
+        account_id, user_name = str(user["account_id"]), user["user_name"]
+        footprint = user.get("footprint") or None
+        own = lineage(backups.get((account_id, user_name), []), footprint)
+        retirements = migrations(own)
+        latest = retirements[-1] if retirements else None
+        entry = {"account_id": account_id, "user_name": user_name, "exists": footprint is not None,
+                 "state": "audited", "disabled_at": None, "quarantine_ends": None,
+                 "backup_file": latest["pre_change"][0] if latest and latest["pre_change"] else None,
+                 "snapshot_files": [path for path, dummy in (latest or {}).get("snapshots", [])],
+                 "unfinished": None, "deleted": None}
+        last_path, last = own[-1] if own else (None, None)
+        if footprint is not None:
+            entry["disabled_at"] = footprint.get("tags", {}).get(DISABLED_TAG)
+            if entry["disabled_at"] and not _live(footprint):
+                entry["state"] = "disabled"
+            if quarantine_days is not None and entry["state"] == "disabled":
+                entry["quarantine_ends"] = stage_of(footprint, quarantine_days, now or datetime.datetime.now(
+                    datetime.timezone.utc))["quarantine_ends"]
+            if last and last.get("action") == "absent":
+                entry["unfinished"] = "absent"
+            elif last and last.get("action") == "disabled" and _live(footprint):
+                entry["unfinished"] = "disabled"
+        else:
+            entry["state"] = "absent"
+            saved = last["footprint"] if last else {}
+            disabling = [document.get("written_at") for dummy, document in own if document.get("action") == "disabled"]
+            entry["disabled_at"] = saved.get("tags", {}).get(DISABLED_TAG) or (disabling[-1] if disabling else None)
+            if last and last.get("action") == "absent":
+                entry["deleted"] = {"backup_file": last_path, "not_before": last.get("written_at"),
+                                    "user_id": saved.get("user_id"), "caller": last.get("caller")}
+        listed.append(entry)
+    return listed
+
+
+def retirement_history(backup_dir, users, quarantine_days=None, now=None):
+    """What earlier runs did to each legacy user, from the backup folder and today's footprints - never from a
+    run's own results, so a run that did nothing (or a report written after a killed run) still names them.
+
+    backup_dir: the retirement's backup folder (the role's iam_user_retirement_backup_dir). users: one dict per
+    legacy user with account_id, user_name and footprint (iam_user_retirement's `footprint`; {} or None when the
+    user does not exist) - the entries of the role's `iam_user_retirement_audit` fit as they are.
+    quarantine_days / now (aware datetime): to compute quarantine_ends of disabled users.
+
+    Returns (entries, problems). One entry per user, in order:
+      account_id, user_name (str), exists (bool);
+      state: "audited" (live credentials), "disabled" (tagged ssoshift:disabled-at and nothing live) or "absent";
+      disabled_at: ISO 8601 from the tag, or for a deleted user from its last backup; None if never disabled;
+      quarantine_ends: ISO 8601 or None;
+      backup_file: path of the pre-change backup of its latest retirement (what to restore from), or None;
+      snapshot_files: paths of the later snapshots of that retirement, oldest first;
+      unfinished: "disabled" / "absent" when the latest backup was written for that change and the user has not
+        (or no longer) reached it - an interrupted run, or credentials turned on again since; else None;
+      deleted: for an absent user whose latest backup was written to delete it, {backup_file (that backup),
+        not_before (its time: the deletion came after it), user_id, caller}; else None.
+    problems: backup files that could not be read, each "path: why".
+    """
+    backups, problems = load_backups(backup_dir)
+    return history_of(backups, users, quarantine_days, now), problems

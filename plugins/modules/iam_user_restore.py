@@ -8,15 +8,25 @@ module: iam_user_restore
 short_description: Roll back the retirement of an IAM user from its backup file
 version_added: 0.1.0
 description:
-  - Reads a backup written by M(ssoshift.identity_center.iam_user_retirement) and brings the user back.
-  - A disabled user gets the access keys that were active reactivated and its C(ssoshift:disabled-at) tag removed.
+  - Reads a backup written by M(ssoshift.identity_center.iam_user_retirement) and brings the user back to the state
+    it had before its retirement started - from the pre-change backup, or from a later snapshot of the same
+    retirement (a snapshot embeds the pre-change footprint; for a backup of the older format without a kind, the
+    other backups in its folder tell which retirement it belongs to). What a snapshot holds beyond the pre-change
+    state (a group or policy added during the retirement) is brought back too.
+  - A disabled user gets the credentials that were active reactivated, its C(ssoshift:disabled-at) tag removed, and
+    any tag, group, policy or permissions boundary it lacks put back.
   - A deleted user is recreated with its path, tags, permissions boundary, groups, attached and inline policies.
   - Secrets cannot come back, because the backup never holds one. The console password, deleted access keys, MFA
-    devices, signing certificates, SSH keys and service-specific credentials are listed in C(lost_credentials)
-    with the command that issues a new one.
+    devices, signing certificates, SSH keys, service-specific credentials and, for a recreated user, its old user
+    ID are listed in C(lost_credentials) with the command (or the edit) that issues a new one.
+  - When anything is listed there the user is not whole, and the module fails after restoring everything else,
+    with the list in its message; C(whole) is true only when nothing is missing. The list stays until the
+    credentials are issued again - and a new key has a new ID, so it is still named; the run that issued them is
+    the end of the rollback.
   - Refuses a backup from another account than the caller's, so a rollback cannot land in the wrong account, and a
-    user of the same name that is not the backup's user (another user ID, not recreated from this backup).
-  - Idempotent; check mode and diff show the calls that would be made.
+    user of the same name that is not the backup's user (another user ID, not recreated from this retirement).
+  - Idempotent; check mode and diff show the calls that would be made (and fail the same way when the user
+    would not be whole).
 options:
   backup_file:
     description: Path of the backup JSON file on the host running the module (the controller).
@@ -36,10 +46,18 @@ EXAMPLES = r"""
     backup_file: out/backups/123456789012-admin-20261126T101500Z.json
   delegate_to: localhost
   register: restored
+  # Everything a backup can bring back is restored either way; a lost credential fails the task with the list.
+  # To print the list and fail later instead:
+  failed_when: restored.failed and restored.lost_credentials is not defined
 
 - name: Say what has to be issued again
   ansible.builtin.debug:
     msg: "{{ restored.lost_credentials | map(attribute='steps') | list }}"
+
+- name: Stop until they are issued again
+  ansible.builtin.fail:
+    msg: "{{ restored.user_name }} is not whole: {{ restored.lost_credentials | map(attribute='what') | join(', ') }}"
+  when: not restored.whole
 """
 
 RETURN = r"""
@@ -63,24 +81,42 @@ lost_credentials:
   elements: dict
   contains:
     what:
-      description: The credential, for example C(console password) or C(access key AKIA...).
+      description: The credential or property, for example C(console password) or C(access key AKIA...).
       type: str
     steps:
-      description: How to issue a new one (an AWS CLI command, or what the person does).
+      description: The command or edit that issues a new one.
       type: str
+whole:
+  description: Whether the user is (or, in check mode, would be) exactly as before its retirement - nothing lost.
+  returned: always
+  type: bool
+restored_to:
+  description: Path of the pre-change backup whose state the user is returned to (the given file, or the pre-change
+    backup a snapshot belongs to); null when the snapshot was written without one.
+  returned: always
+  type: str
+notes:
+  description: How the restore read the backup (a snapshot of a retirement, what is not known).
+  returned: always
+  type: list
+  elements: str
 """
 
-import json
+import os
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import client
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_footprint import read_footprint
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import BACKUP_FORMAT
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import READABLE_FORMATS
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import apply_steps
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import load_backups
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import lost_credentials
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import read_backup
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import restore_steps
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import restore_target
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import same_user
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import warn
 
 try:
     import botocore
@@ -90,43 +126,72 @@ except ImportError:
 
 def load_backup(module, path):
     try:
-        with open(path) as handle:
-            backup = json.load(handle)
-    except (OSError, ValueError) as error:
+        backup = read_backup(path)
+    except OSError as error:
         module.fail_json(msg=f"backup_file: cannot read '{path}': {error}")
-    if not isinstance(backup, dict) or backup.get("format") != BACKUP_FORMAT or "footprint" not in backup:
-        module.fail_json(msg=f"backup_file: '{path}' is not an iam_user_retirement backup (format {BACKUP_FORMAT})")
+    except ValueError as error:
+        module.fail_json(msg=f"backup_file: {error}")
+    if not backup.get("account_id"):
+        module.fail_json(msg=f"backup_file: '{path}' names no account_id (formats {READABLE_FORMATS})")
     return backup
 
 
+def target_of(module, path, backup):
+    """(footprint, pre-change path, notes) the restore returns the user to (restore_target)."""
+    folder = None
+    if not backup.get("kind"):  # the first format: its folder tells which retirement it belongs to
+        found, problems = load_backups(os.path.dirname(path), backup["account_id"], backup["footprint"]["user_name"])
+        folder = found.get((str(backup["account_id"]), backup["footprint"]["user_name"]), [])
+        for problem in problems:
+            warn(module, f"backup folder: {problem}")
+    return restore_target(path, backup, folder)
+
+
+def _lost_message(user, lost, done):
+    listing = "\n".join(f"- {entry['what']}: {entry['steps']}" for entry in lost)
+    restored = "; ".join(done) or "nothing else was missing"
+    return (f"IAM user '{user}' cannot be made whole from its backup: {len(lost)} thing(s) cannot be brought back "
+            f"(no secret is ever backed up). Restored: {restored}. Issue these again:\n{listing}")
+
+
 def restore(module):
-    backup = load_backup(module, module.params["backup_file"])
-    saved = backup["footprint"]
+    path = os.path.abspath(module.params["backup_file"])
+    backup = load_backup(module, path)
+    target, pre_change, notes = target_of(module, path, backup)
     caller_account = client(module, "sts").get_caller_identity(aws_retry=True)["Account"]
     if str(backup["account_id"]) != caller_account:
         module.fail_json(msg=f"backup_file: the backup is of account {backup['account_id']} but these credentials "
                          f"are for account {caller_account}; nothing was changed. Run it in account "
                          f"{backup['account_id']} (playbooks/restore_iam_user.yml assumes the role there).")
     iam = client(module, "iam")
-    current = read_footprint(iam, saved["user_name"])
-    if current is not None and not same_user(saved, current):
-        module.fail_json(msg=f"IAM user '{saved['user_name']}' exists but is not the user of this backup (ID "
-                         f"{current['user_id']}, the backup's is {saved['user_id']}); nothing was changed. Its "
+    current = read_footprint(iam, target["user_name"])
+    known_ids = {backup["footprint"].get("user_id"), target.get("user_id")} - {None}
+    if current is not None and not same_user(target, current, known_ids):
+        module.fail_json(msg=f"IAM user '{target['user_name']}' exists but is not the user of this backup (ID "
+                         f"{current['user_id']}, the backup's is {target['user_id']}); nothing was changed. Its "
                          "policies and groups are not granted to a different user of the same name.")
-    steps = restore_steps(saved, current)
-    result = dict(changed=bool(steps), user_name=saved["user_name"], recreated=current is None,
-                  actions=[description for dummy, dummy2, description in steps],
-                  lost_credentials=lost_credentials(saved, current))
+    for part in target.get("unsupported_reads") or []:
+        notes.append(f"{part} was not answered when the backup was written: if the user had such credentials, "
+                     "they are not in the backup and are not listed below")
+    steps = restore_steps(target, current)
+    lost = lost_credentials(target, current)
+    result = dict(changed=bool(steps), user_name=target["user_name"], recreated=current is None,
+                  actions=[description for dummy, dummy2, description in steps], lost_credentials=lost,
+                  whole=not lost, restored_to=pre_change, notes=notes)
     if steps:
-        result["diff"] = dict(before={"exists": current is not None}, after={"exists": True, "calls": result["actions"]})
+        result["diff"] = dict(before={"exists": current is not None},
+                              after={"exists": True, "calls": result["actions"]})
     if steps and not module.check_mode:
         done = []
         try:
             apply_steps(iam, steps, done)
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
-            module.fail_json_aws(error, msg=f"Stopped restoring IAM user '{saved['user_name']}' at step "
+            module.fail_json_aws(error, msg=f"Stopped restoring IAM user '{target['user_name']}' at step "
                                  f"'{steps[len(done)][2]}' after {len(done)} of {len(steps)}; run again to continue.",
-                                 actions=done)
+                                 actions=done, lost_credentials=lost, whole=False, restored_to=pre_change)
+        result["actions"] = done
+    if lost:
+        module.fail_json(msg=_lost_message(target["user_name"], lost, result["actions"]), **result)
     return result
 
 

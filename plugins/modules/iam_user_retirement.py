@@ -27,9 +27,16 @@ description:
     the user is the identity running the task; a credential was used within I(require_unused_days);
     I(replacement_access_verified) is not true; I(state=absent) before I(quarantine_days) have passed since
     C(disabled) (unless I(force)); the backup cannot be written to I(backup_dir).
-  - The backup is one JSON file per user and run, mode 0600, in I(backup_dir) on the host running the module
-    (run it on the controller - the roles delegate to localhost). It holds the whole footprint with policy
-    documents and no secret; its path is returned.
+  - The backup is a JSON file, mode 0600, in I(backup_dir) on the host running the module (run it on the
+    controller - the roles delegate to localhost). It holds the whole footprint with policy documents and no
+    secret.
+  - One pre-change backup per user and retirement - the first run that changes the user writes it, and every
+    later run (a rerun after an interrupted run, the deletion after the quarantine) finds it in I(backup_dir)
+    and returns it as C(backup_file); what a later run found is kept beside it as a snapshot
+    (C(<account>-<user>-<time>-snapshot.json), returned as C(snapshot_file)), never as a new pre-change
+    backup of a half-changed user. A restore from either returns the user to the pre-change state.
+  - With I(backup_dir) set, every state (C(audited) too, read-only) returns the pre-change backup of the user's
+    latest retirement, also for a user already deleted.
   - Check mode and diff show exactly what would be removed; check mode writes nothing, not even the backup.
   - Never returns a secret; IAM read APIs do not expose secret keys or passwords.
 options:
@@ -71,6 +78,7 @@ options:
   backup_dir:
     description:
       - Folder for the backup files (created with mode 0700). Required with I(state=disabled) and I(state=absent).
+      - With I(state=audited), only read, to return the user's pre-change backup.
     type: path
 author:
   - ssoshift contributors (@ssoshift)
@@ -300,7 +308,18 @@ actions:
   elements: str
   sample: ["remove the console password", "deactivate access key AKIA...", "tag the user ssoshift:disabled-at=..."]
 backup_file:
-  description: Path of the backup written before the change; null when nothing changed or in check mode.
+  description:
+    - Path of the pre-change backup of the user's latest retirement, written by this run (its first change) or
+      found in I(backup_dir) (an earlier run's); the backup a restore returns the user from.
+    - Null without I(backup_dir), before any retirement, in check mode before the first change, and when the user
+      was changed by a run whose pre-change backup is not in I(backup_dir) (a warning says so).
+  returned: always
+  type: str
+snapshot_file:
+  description:
+    - Path of the snapshot this run wrote beside the pre-change backup, because an earlier run of the same
+      retirement had already changed the user (an interrupted run, or the deletion after the disable); null
+      otherwise.
   returned: always
   type: str
 unsupported:
@@ -318,10 +337,15 @@ from ansible_collections.ssoshift.identity_center.plugins.module_utils.common im
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import warn
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_footprint import read_footprint
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_footprint import usage_evidence
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import PRE_CHANGE
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import SNAPSHOT
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import apply_steps
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import backup_decision
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import backup_document
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import backup_path
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import backup_problem
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import find_backups
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import pre_change_reference
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import disabled_footprint
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import DEACTIVATABLE
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import account_of
@@ -354,6 +378,42 @@ def _summary(footprint):
     return summary
 
 
+def _found_backups(module, account_id, footprint):
+    """The user's latest retirement in backup_dir (read only), with its unreadable files warned about."""
+    params = module.params
+    if not params["backup_dir"]:
+        return {"migration": None, "backup_file": None, "snapshot_files": [], "problems": []}
+    found = find_backups(params["backup_dir"], account_id, params["name"], footprint)
+    for problem in found["problems"]:
+        warn(module, f"backup_dir: {problem}")
+    return found
+
+
+def _write_backups(module, footprint, found, caller_arn, steps, now):
+    """Keep the backup this change needs (backup_decision) and return (backup_file, snapshot_file)."""
+    params = module.params
+    kind, migration = backup_decision(found["migration"], footprint)
+    if kind == "reuse":
+        return found["backup_file"], None
+    pre_change = None
+    if kind == SNAPSHOT and migration is not None:
+        # The pre-change backup, or (its file gone) the reference the snapshots before this one embed.
+        pre_change = pre_change_reference(*migration["pre_change"]) if migration["pre_change"] \
+            else migration.get("reference")
+    path = backup_path(params["backup_dir"], account_of(footprint), params["name"], now, kind)
+    written = write_backup(path, backup_document(footprint, caller_arn, params["state"], steps, now, kind, pre_change))
+    if kind == PRE_CHANGE:
+        return written, None
+    if pre_change is None:
+        warn(module, f"IAM user '{params['name']}' was changed by an earlier run (tag ssoshift:disabled-at) whose "
+             f"pre-change backup is not in backup_dir '{params['backup_dir']}'; {written} records the user as this "
+             "run found it, and cannot bring back what that earlier run removed")
+    elif not found["backup_file"]:
+        warn(module, f"IAM user '{params['name']}': its pre-change backup {pre_change.get('file')} is gone from "
+             f"backup_dir '{params['backup_dir']}'; {written} embeds it, restore from that file")
+    return found["backup_file"], written
+
+
 def retire(module, iam):
     params = module.params
     name, state = params["name"], params["state"]
@@ -361,14 +421,20 @@ def retire(module, iam):
     now = clock.replace(microsecond=0)  # the disabled-at tag and backup names carry whole seconds
     footprint = read_footprint(iam, name)
     if footprint is None:
-        # Absent already (deleted on an earlier run): nothing to do, nothing to refuse.
-        return dict(changed=False, exists=False, footprint={}, actions=[], backup_file=None, unsupported=[])
+        # Absent already (deleted on an earlier run): nothing to do, nothing to refuse; its backup is still named.
+        account_id = client(module, "sts").get_caller_identity(aws_retry=True)["Account"] if params["backup_dir"] \
+            else None
+        found = _found_backups(module, account_id, None)
+        return dict(changed=False, exists=False, footprint={}, actions=[], backup_file=found["backup_file"],
+                    snapshot_file=None, unsupported=[])
     caller_arn = client(module, "sts").get_caller_identity(aws_retry=True)["Arn"]
     evidence = usage_evidence(footprint, params["require_unused_days"], now=clock)
+    found = _found_backups(module, account_of(footprint), footprint)
     result = dict(changed=False, exists=True, footprint=footprint, evidence=evidence,
                   is_caller=caller_arn == footprint["arn"],
                   retirement=stage_of(footprint, params["quarantine_days"], now),
-                  actions=[], backup_file=None, unsupported=footprint["unsupported_reads"])
+                  actions=[], backup_file=found["backup_file"], snapshot_file=None,
+                  unsupported=footprint["unsupported_reads"])
     if state == "audited":
         return result
 
@@ -382,7 +448,7 @@ def retire(module, iam):
     if reasons:
         module.fail_json(msg=f"Refusing to make IAM user '{name}' {state}; nothing was changed:\n- "
                          + "\n- ".join(reasons), interlocks=reasons, exists=True, is_caller=result["is_caller"],
-                         evidence=evidence, retirement=result["retirement"])
+                         evidence=evidence, retirement=result["retirement"], backup_file=result["backup_file"])
     for part in footprint["unsupported_reads"]:
         warn(module, f"IAM user '{name}': the endpoint does not implement {part}; those credentials could not be "
              "listed, so they were neither backed up nor removed")
@@ -391,16 +457,16 @@ def retire(module, iam):
                             after={} if state == "absent" else _summary(disabled_footprint(footprint, now))))
     if module.check_mode:
         return result
-    path = backup_path(params["backup_dir"], account_of(footprint), name, now)
-    result["backup_file"] = write_backup(path, backup_document(footprint, caller_arn, state, steps, now))
+    result["backup_file"], result["snapshot_file"] = _write_backups(module, footprint, found, caller_arn, steps, now)
     done = []
     try:
         apply_steps(iam, steps, done)
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
         module.fail_json_aws(error, msg=f"Stopped making IAM user '{name}' {state} at step "
-                             f"'{steps[len(done)][2]}' after {len(done)} of {len(steps)}; the backup is "
+                             f"'{steps[len(done)][2]}' after {len(done)} of {len(steps)}; the pre-change backup is "
                              f"{result['backup_file']}. Run again to continue from there.",
-                             actions=done, backup_file=result["backup_file"])
+                             actions=done, backup_file=result["backup_file"], snapshot_file=result["snapshot_file"])
+    result["actions"] = done
     if state == "disabled":
         # Where the user stands now, so the caller sees the quarantine this run started.
         result["retirement"] = stage_of(disabled_footprint(footprint, now), params["quarantine_days"], now)

@@ -5,11 +5,15 @@ import glob
 import json
 import os
 import stat
+import sys
 
 import boto3
 import pytest
 
-from conftest import private_estate
+from conftest import REPO, private_estate
+
+sys.path.insert(0, os.path.join(REPO, "tests", "simulator"))
+import aws_simulator  # noqa: E402
 
 RETIRE = """
 - hosts: localhost
@@ -69,10 +73,12 @@ def test_disable_then_restore_gives_back_working_keys(estate, tmp_path):
     key = _make_user(iam, "ret-disable", password)
 
     with box.record() as recording:
-        planned = run(RETIRE, {"args": _args("ret-disable", "disabled", tmp_path)}, check=True, diff=True).task("retire")
+        planned = run(RETIRE, {"args": _args("ret-disable", "disabled", tmp_path)}, check=True,
+                      diff=True).task("retire")
     assert recording.writes == [] and planned["changed"] is True and planned["backup_file"] is None
     assert not os.path.exists(tmp_path) or os.listdir(tmp_path) == []
-    assert planned["actions"][:2] == ["remove the console password", f"deactivate access key {key['AccessKeyId']}"]
+    assert planned["actions"][0].startswith("tag the user ssoshift:disabled-at=")  # first: a killed run says so
+    assert planned["actions"][1:3] == ["remove the console password", f"deactivate access key {key['AccessKeyId']}"]
 
     disabled = run(RETIRE, {"args": _args("ret-disable", "disabled", tmp_path)}).task("retire")
     assert disabled["changed"] is True
@@ -86,14 +92,20 @@ def test_disable_then_restore_gives_back_working_keys(estate, tmp_path):
     _assert_no_secret([disabled["backup_file"]], [key["SecretAccessKey"], password])
     backup = json.load(open(disabled["backup_file"]))
     assert backup["action"] == "disabled" and backup["footprint"]["inline_policies"]["inline"]["Statement"]
+    assert backup["kind"] == "pre-change" and disabled["snapshot_file"] is None
 
     with box.record() as recording:
         again = run(RETIRE, {"args": _args("ret-disable", "disabled", tmp_path)}).task("retire")
     assert again["changed"] is False and recording.writes == []
-    assert len(glob.glob(str(tmp_path / "*.json"))) == 1  # no backup without a change
+    assert len(glob.glob(str(tmp_path / "*.json"))) == 1  # no backup without a change ...
+    assert again["backup_file"] == disabled["backup_file"]  # ... and the pre-change one is still named
+    audited = run(RETIRE, {"args": {"name": "ret-disable", "backup_dir": str(tmp_path)}}).task("retire")
+    assert audited["backup_file"] == disabled["backup_file"] and audited["changed"] is False
 
     restored = run(RESTORE, {"backup_file": disabled["backup_file"]}).task("restore")
-    assert restored["changed"] is True and restored["recreated"] is False
+    # Everything a backup can bring back is back; the password cannot be, so the user is not whole: it fails.
+    assert restored["failed"] is True and restored["changed"] is True and restored["recreated"] is False
+    assert restored["whole"] is False and restored["restored_to"] == disabled["backup_file"]
     assert _keys(iam, "ret-disable") == {key["AccessKeyId"]: "Active"}
     assert "ssoshift:disabled-at" not in {t["Key"] for t in iam.list_user_tags(UserName="ret-disable")["Tags"]}
     # The key works again: a request signed with it is answered as the user.
@@ -102,7 +114,10 @@ def test_disable_then_restore_gives_back_working_keys(estate, tmp_path):
     assert sts.get_caller_identity()["Arn"].endswith(":user/legacy/ret-disable")
     assert [lost["what"] for lost in restored["lost_credentials"]] == ["console password"]
     assert "aws iam create-login-profile --user-name ret-disable" in restored["lost_credentials"][0]["steps"]
-    assert run(RESTORE, {"backup_file": disabled["backup_file"]}).task("restore")["changed"] is False
+    assert "console password: aws iam create-login-profile --user-name ret-disable" in restored["msg"]
+    with box.record() as recording:
+        repeated = run(RESTORE, {"backup_file": disabled["backup_file"]}).task("restore")
+    assert repeated["changed"] is False and recording.writes == [] and repeated["failed"] is True
 
 
 def test_absent_leaves_no_trace_and_restore_recreates_the_user(estate, tmp_path):
@@ -117,19 +132,26 @@ def test_absent_leaves_no_trace_and_restore_recreates_the_user(estate, tmp_path)
     assert early["failed"] is True and recording.writes == []
     assert "quarantine of 7 day(s) ends at" in early["msg"]
 
+    pre_change = run(RETIRE, {"args": {"name": "admin", "backup_dir": str(tmp_path)}}).task("retire")["backup_file"]
     with box.record() as recording:
         gone = run(RETIRE, {"args": _args("admin", "absent", tmp_path, quarantine_days=0)}, diff=True).task("retire")
     assert gone["changed"] is True and recording.writes[-1] == "DeleteUser"
     assert "DeleteVirtualMFADevice" in recording.writes
+    # The deletion names the backup written before the disable; its own view of the disabled user is a snapshot.
+    assert gone["backup_file"] == pre_change and gone["snapshot_file"].endswith("-snapshot.json")
+    snapshot = json.load(open(gone["snapshot_file"]))
+    assert snapshot["kind"] == "snapshot" and snapshot["pre_change"]["file"] == os.path.basename(pre_change)
+    assert snapshot["pre_change"]["footprint"]["login_profile"] is not None
     with pytest.raises(iam.exceptions.NoSuchEntityException):
         iam.get_user(UserName="admin")
     assert serial not in [d["SerialNumber"] for d in iam.list_virtual_mfa_devices()["VirtualMFADevices"]]
     assert "admin" not in [u["UserName"] for u in iam.get_group(GroupName="legacy-admins")["Users"]]
     assert gone["unsupported"] == ["ListServiceSpecificCredentials"]  # said, never skipped silently
-    assert run(RETIRE, {"args": _args("admin", "absent", tmp_path, quarantine_days=0)}).task("retire")["changed"] is False
+    absent = run(RETIRE, {"args": _args("admin", "absent", tmp_path, quarantine_days=0)}).task("retire")
+    assert absent["changed"] is False and absent["backup_file"] == pre_change  # still named once the user is gone
 
     restored = run(RESTORE, {"backup_file": gone["backup_file"]}).task("restore")
-    assert restored["recreated"] is True
+    assert restored["recreated"] is True and restored["failed"] is True and restored["whole"] is False
     user = iam.get_user(UserName="admin")["User"]
     assert user["Path"] == before["path"]
     assert {t["Key"]: t["Value"] for t in iam.list_user_tags(UserName="admin")["Tags"]} == dict(
@@ -139,10 +161,15 @@ def test_absent_leaves_no_trace_and_restore_recreates_the_user(estate, tmp_path)
     assert iam.list_user_policies(UserName="admin")["PolicyNames"] == list(before["inline_policies"])
     assert [g["GroupName"] for g in iam.list_groups_for_user(UserName="admin")["Groups"]] == before["groups"]
     lost = [entry["what"] for entry in restored["lost_credentials"]]
-    # The password went at the disable step (that backup lists it); this one still had keys and MFA.
-    assert "console password" not in lost and f"MFA device {serial}" in lost
-    assert sum(what.startswith("access key ") for what in lost) == 2
-    assert run(RESTORE, {"backup_file": gone["backup_file"]}).task("restore")["changed"] is False
+    # Everything the user had before the retirement began: the password (gone at the disable), keys, MFA, its ID.
+    assert lost == ["console password", *(f"access key {k['access_key_id']}" for k in before["access_keys"]),
+                    f"MFA device {serial}", f"user ID {before['user_id']} (a recreated user gets a new ID)"]
+    again = run(RESTORE, {"backup_file": gone["backup_file"]}).task("restore")
+    assert again["changed"] is False and again["lost_credentials"] == restored["lost_credentials"]
+    # The snapshot of the same retirement leads to the same state and the same list.
+    from_snapshot = run(RESTORE, {"backup_file": gone["snapshot_file"]}).task("restore")
+    assert from_snapshot["changed"] is False and from_snapshot["restored_to"] == pre_change
+    assert from_snapshot["lost_credentials"] == restored["lost_credentials"]
 
 
 def test_restore_refuses_a_backup_of_another_account(estate, tmp_path):
@@ -258,3 +285,43 @@ def test_the_role_changes_nothing_until_verified_and_confirmed_then_stages(estat
         prod_iam.get_user(UserName="prod-admin")
     _assert_no_secret(glob.glob(str(tmp_path / "backups" / "*.json")) + [str(tmp_path / "legacy-iam-users-audit.json")],
                       ["SecretAccessKey", "testing"])
+
+
+def test_every_step_survives_a_write_repeated_after_its_answer_was_lost(estate, tmp_path):
+    """Through the simulator, half of the IAM writes are applied by moto and their answer dropped (the retry
+    repeats them, as on AWS after a reset) and a tenth of all IAM calls reset before reaching moto: disabling,
+    deleting and restoring still reach their end state, and a repeated delete or create counts as done."""
+    box, run = estate
+    iam = box.client("iam")
+    _make_user(iam, "ret-flaky")
+    iam.create_access_key(UserName="ret-flaky")
+    serial = iam.create_virtual_mfa_device(VirtualMFADeviceName="ret-flaky")["VirtualMFADevice"]["SerialNumber"]
+    iam.enable_mfa_device(UserName="ret-flaky", SerialNumber=serial, AuthenticationCode1="123456",
+                          AuthenticationCode2="654321")
+    directory = str(tmp_path / "simulator")
+    endpoint = aws_simulator.start(directory, box.endpoint, seed=18, services={
+        "iam": {"reset_after_write_rate": 0.5, "reset_rate": 0.1}})["endpoint"]
+    try:
+        flaky = {"AWS_ENDPOINT_URL": endpoint}
+        disabled = run(RETIRE, {"args": _args("ret-flaky", "disabled", tmp_path / "b")}, env=flaky).task("retire")
+        assert disabled.get("failed") is not True, disabled.get("msg")
+        assert set(_keys(iam, "ret-flaky").values()) == {"Inactive"}
+        gone = run(RETIRE, {"args": _args("ret-flaky", "absent", tmp_path / "b", quarantine_days=0)},
+                   env=flaky).task("retire")
+        assert gone.get("failed") is not True, gone.get("msg")
+        assert gone["backup_file"] == disabled["backup_file"]
+        with pytest.raises(iam.exceptions.NoSuchEntityException):
+            iam.get_user(UserName="ret-flaky")
+        restored = run(RESTORE, {"backup_file": disabled["backup_file"]}, env=flaky).task("restore")
+        assert restored["recreated"] is True, restored.get("msg")
+        assert restored["msg"].startswith("IAM user 'ret-flaky' cannot be made whole"), restored["msg"]  # no AWS error
+        assert {entry["what"].split(" ")[0] for entry in restored["lost_credentials"]} == {
+            "console", "access", "MFA", "user"}
+        assert iam.list_user_policies(UserName="ret-flaky")["PolicyNames"] == ["inline"]
+        assert [g["GroupName"] for g in iam.list_groups_for_user(UserName="ret-flaky")["Groups"]] == ["legacy-admins"]
+        repeated = (disabled["actions"] + gone["actions"] + restored["actions"])
+        stats = aws_simulator.stats(endpoint)["services"]["iam"]
+        assert stats["faults"].get("reset_after_write", 0) >= 3 and stats["faults"].get("reset", 0) >= 1
+        assert any(action.endswith("(already done)") for action in repeated), repeated
+    finally:
+        aws_simulator.stop(directory)

@@ -24,6 +24,10 @@ FAULTS = {
     "throttling": _client_error("ThrottlingException"),
     "iam throttling": _client_error("Throttling"),
     "conflict": _client_error("ConflictException", 409),
+    "iam concurrent change": _client_error("ConcurrentModification", 409),
+    "identity store concurrent change": ClientError({"Error": {"Code": "ConflictException", "Message": "busy"},
+                                                     "Reason": "CONCURRENT_MODIFICATION",
+                                                     "ResponseMetadata": {"HTTPStatusCode": 409}}, "CreateGroup"),
     "organizations concurrent change": _client_error("ConcurrentModificationException"),
     "5xx without a known code": _client_error("SomethingBroke", 502),
     "internal server error": _client_error("InternalServerException", 500),
@@ -32,6 +36,10 @@ NEVER = {
     "access denied": _client_error("AccessDeniedException", 403),
     "validation": _client_error("ValidationException"),
     "not found": _client_error("ResourceNotFoundException", 404),
+    # The name exists already (a create repeated after its answer was lost): asking again cannot help.
+    "identity store uniqueness": ClientError({"Error": {"Code": "ConflictException", "Message": "Duplicate UserName"},
+                                              "Reason": "UNIQUENESS_CONSTRAINT_VIOLATION",
+                                              "ResponseMetadata": {"HTTPStatusCode": 409}}, "CreateUser"),
     "call the endpoint does not implement": _client_error("NotImplemented", 501),
     "TLS": SSLError(endpoint_url="https://sso.us-east-1.amazonaws.com", error="certificate verify failed"),
 }
