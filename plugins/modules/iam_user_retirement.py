@@ -334,145 +334,15 @@ import datetime
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import client
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.legacy_users import Refused
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.legacy_users import StepFailed
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.legacy_users import retire_user
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import warn
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_footprint import read_footprint
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_footprint import usage_evidence
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import PRE_CHANGE
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import SNAPSHOT
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import apply_steps
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import backup_decision
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import backup_document
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import backup_path
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import backup_problem
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import find_backups
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import pre_change_reference
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import disabled_footprint
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import DEACTIVATABLE
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import account_of
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import interlocks
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import plan_steps
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import stage_of
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import write_backup
 
 try:
     import botocore
 except ImportError:
     pass  # handled by AnsibleAWSModule
-
-
-def _summary(footprint):
-    """What the diff shows: every part that disabling or deleting touches."""
-    if not footprint:
-        return {}
-    summary = {
-        "console_password": footprint["login_profile"] is not None,
-        "mfa_devices": [d["serial_number"] for d in footprint["mfa_devices"]],
-        "groups": footprint["groups"],
-        "attached_policies": footprint["attached_policies"],
-        "inline_policies": sorted(footprint["inline_policies"]),
-        "permissions_boundary": footprint["permissions_boundary"],
-        "tags": footprint["tags"],
-    }
-    for key, field, dummy, dummy2, dummy3 in DEACTIVATABLE:
-        summary[key] = {credential[field]: credential["status"] for credential in footprint[key]}
-    return summary
-
-
-def _found_backups(module, account_id, footprint):
-    """The user's latest retirement in backup_dir (read only), with its unreadable files warned about."""
-    params = module.params
-    if not params["backup_dir"]:
-        return {"migration": None, "backup_file": None, "snapshot_files": [], "problems": []}
-    found = find_backups(params["backup_dir"], account_id, params["name"], footprint)
-    for problem in found["problems"]:
-        warn(module, f"backup_dir: {problem}")
-    return found
-
-
-def _write_backups(module, footprint, found, caller_arn, steps, now):
-    """Keep the backup this change needs (backup_decision) and return (backup_file, snapshot_file)."""
-    params = module.params
-    kind, migration = backup_decision(found["migration"], footprint)
-    if kind == "reuse":
-        return found["backup_file"], None
-    pre_change = None
-    if kind == SNAPSHOT and migration is not None:
-        # The pre-change backup, or (its file gone) the reference the snapshots before this one embed.
-        pre_change = pre_change_reference(*migration["pre_change"]) if migration["pre_change"] \
-            else migration.get("reference")
-    path = backup_path(params["backup_dir"], account_of(footprint), params["name"], now, kind)
-    written = write_backup(path, backup_document(footprint, caller_arn, params["state"], steps, now, kind, pre_change))
-    if kind == PRE_CHANGE:
-        return written, None
-    if pre_change is None:
-        warn(module, f"IAM user '{params['name']}' was changed by an earlier run (tag ssoshift:disabled-at) whose "
-             f"pre-change backup is not in backup_dir '{params['backup_dir']}'; {written} records the user as this "
-             "run found it, and cannot bring back what that earlier run removed")
-    elif not found["backup_file"]:
-        warn(module, f"IAM user '{params['name']}': its pre-change backup {pre_change.get('file')} is gone from "
-             f"backup_dir '{params['backup_dir']}'; {written} embeds it, restore from that file")
-    return found["backup_file"], written
-
-
-def retire(module, iam):
-    params = module.params
-    name, state = params["name"], params["state"]
-    clock = datetime.datetime.now(datetime.timezone.utc)
-    now = clock.replace(microsecond=0)  # the disabled-at tag and backup names carry whole seconds
-    footprint = read_footprint(iam, name)
-    if footprint is None:
-        # Absent already (deleted on an earlier run): nothing to do, nothing to refuse; its backup is still named.
-        account_id = client(module, "sts").get_caller_identity(aws_retry=True)["Account"] if params["backup_dir"] \
-            else None
-        found = _found_backups(module, account_id, None)
-        return dict(changed=False, exists=False, footprint={}, actions=[], backup_file=found["backup_file"],
-                    snapshot_file=None, unsupported=[])
-    caller_arn = client(module, "sts").get_caller_identity(aws_retry=True)["Arn"]
-    evidence = usage_evidence(footprint, params["require_unused_days"], now=clock)
-    found = _found_backups(module, account_of(footprint), footprint)
-    result = dict(changed=False, exists=True, footprint=footprint, evidence=evidence,
-                  is_caller=caller_arn == footprint["arn"],
-                  retirement=stage_of(footprint, params["quarantine_days"], now),
-                  actions=[], backup_file=found["backup_file"], snapshot_file=None,
-                  unsupported=footprint["unsupported_reads"])
-    if state == "audited":
-        return result
-
-    steps = plan_steps(footprint, state, now)
-    if not steps:
-        return result
-    reasons = interlocks(footprint, evidence, result["is_caller"], state, params, now)
-    problem = backup_problem(params["backup_dir"])
-    if problem:
-        reasons.append(f"'{name}': {problem}; fix it or choose another backup_dir.")
-    if reasons:
-        module.fail_json(msg=f"Refusing to make IAM user '{name}' {state}; nothing was changed:\n- "
-                         + "\n- ".join(reasons), interlocks=reasons, exists=True, is_caller=result["is_caller"],
-                         evidence=evidence, retirement=result["retirement"], backup_file=result["backup_file"])
-    for part in footprint["unsupported_reads"]:
-        warn(module, f"IAM user '{name}': the endpoint does not implement {part}; those credentials could not be "
-             "listed, so they were neither backed up nor removed")
-    result.update(changed=True, actions=[description for dummy, dummy2, description in steps],
-                  diff=dict(before=_summary(footprint),
-                            after={} if state == "absent" else _summary(disabled_footprint(footprint, now))))
-    if module.check_mode:
-        return result
-    result["backup_file"], result["snapshot_file"] = _write_backups(module, footprint, found, caller_arn, steps, now)
-    done = []
-    try:
-        apply_steps(iam, steps, done)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
-        module.fail_json_aws(error, msg=f"Stopped making IAM user '{name}' {state} at step "
-                             f"'{steps[len(done)][2]}' after {len(done)} of {len(steps)}; the pre-change backup is "
-                             f"{result['backup_file']}. Run again to continue from there.",
-                             actions=done, backup_file=result["backup_file"], snapshot_file=result["snapshot_file"])
-    result["actions"] = done
-    if state == "disabled":
-        # Where the user stands now, so the caller sees the quarantine this run started.
-        result["retirement"] = stage_of(disabled_footprint(footprint, now), params["quarantine_days"], now)
-    else:
-        result["retirement"] = {"disabled_at": None, "quarantine_ends": None, "next_state": "absent"}
-    return result
 
 
 def main():
@@ -488,14 +358,27 @@ def main():
         ),
         supports_check_mode=True,
     )
+    params = module.params
     for option in ("require_unused_days", "quarantine_days"):
-        if module.params[option] < 0:
-            module.fail_json(msg=f"{option} must be 0 or more, got {module.params[option]}")
+        if params[option] < 0:
+            module.fail_json(msg=f"{option} must be 0 or more, got {params[option]}")
+    clock = datetime.datetime.now(datetime.timezone.utc)
+    now = clock.replace(microsecond=0)  # the disabled-at tag and backup names carry whole seconds
     try:
-        result = retire(module, client(module, "iam"))
+        identity = client(module, "sts").get_caller_identity(aws_retry=True)
+        caller = {"arn": identity["Arn"], "account_id": identity["Account"]}
+        result = retire_user(client(module, "iam"), params["name"], params, caller, now, clock, module.check_mode,
+                             lambda text: warn(module, text))
+    except Refused as refused:
+        module.fail_json(msg=str(refused), interlocks=refused.reasons, exists=True,
+                         is_caller=refused.result["is_caller"], evidence=refused.result["evidence"],
+                         retirement=refused.result["retirement"], backup_file=refused.result["backup_file"])
+    except StepFailed as failed:
+        module.fail_json_aws(failed.error, msg=str(failed), actions=failed.done, backup_file=failed.backup_file,
+                             snapshot_file=failed.snapshot_file)
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
-        verb = {"audited": "read", "disabled": "disable", "absent": "delete"}[module.params["state"]]
-        module.fail_json_aws(error, msg=f"Failed to {verb} IAM user '{module.params['name']}'")
+        verb = {"audited": "read", "disabled": "disable", "absent": "delete"}[params["state"]]
+        module.fail_json_aws(error, msg=f"Failed to {verb} IAM user '{params['name']}'")
     module.exit_json(**result)
 
 
