@@ -181,4 +181,6 @@ def summary_line(name, account_name, result):
     stage = result.get("retirement") or {}
     if stage.get("disabled_at"):
         line += f", disabled at {stage['disabled_at']}"
+    if stage.get("quarantine_ends"):
+        line += f", quarantine ends {stage['quarantine_ends']}"
     return line

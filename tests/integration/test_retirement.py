@@ -274,8 +274,8 @@ def test_the_role_changes_nothing_until_verified_and_confirmed_then_stages(estat
     with box.record() as recording:
         second = run(ROLE, go)
     assert second.stats["changed"] == 0 and recording.writes == []
-    waiting = second.task("Show what the retirement did")["msg"]
-    assert all("disabled, quarantine ends" in line for line in waiting)
+    waiting = second.task("Show the legacy users and what the retirement did")["msg"]
+    assert len(waiting) == 2 and all(", quarantine ends " in line for line in waiting), waiting
 
     third = run(ROLE, dict(go, iam_user_retirement_quarantine_days=0))
     assert third.stats["failures"] == 0, third.failures
