@@ -17,6 +17,10 @@ Identity Center and IAM corrections:
   ALL_PROVISIONED_ACCOUNTS) and CreateAccountAssignment record the version an account holds.
 - EnableAWSServiceAccess: AWS accepts iam.amazonaws.com (trusted access for centralized root
   access, since November 2024); moto's list of trusted services predates it.
+- GetAlternateContact: a contact that is not set is ResourceNotFoundException with HTTP 404, as
+  AWS documents (moto: 400).
+- RegisterDelegatedAdministrator: AWS accepts sso.amazonaws.com (IAM Identity Center),
+  iam.amazonaws.com and account.amazonaws.com; moto's list of such services predates them.
 - AddClientIDToOpenIDConnectProvider / RemoveClientIDFromOpenIDConnectProvider: not in moto;
   AWS adds an audience once (adding one that is there succeeds) and removes it if present.
 
@@ -93,6 +97,7 @@ import time
 import uuid
 from xml.sax.saxutils import escape
 
+from moto.account.exceptions import UnspecifiedContactType
 from moto.core.responses import BaseResponse
 from moto.core.responses import EmptyResult
 from moto.iam.models import AccountSummary
@@ -101,6 +106,7 @@ from moto.iam.responses import IamResponse
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from moto.organizations.exceptions import AccountAlreadyClosedException
 from moto.organizations.models import FakeAccount
+from moto.organizations.models import FakeDelegatedAdministrator
 from moto.organizations.models import FakeServiceAccess
 from moto.server import main as moto_main
 from moto.ssoadmin.models import SSOAdminBackend
@@ -108,6 +114,14 @@ from moto.ssoadmin.responses import SSOAdminResponse
 
 if "iam.amazonaws.com" not in FakeServiceAccess.TRUSTED_SERVICES:
     FakeServiceAccess.TRUSTED_SERVICES.append("iam.amazonaws.com")
+# Account Management answers an alternate contact that is not set with ResourceNotFoundException, HTTP 404
+# (moto: 400).
+UnspecifiedContactType.code = 404
+# AWS supports a delegated administrator for IAM Identity Center, IAM (centralized root access) and Account
+# Management; moto's list of such services predates them.
+for _service in ("sso.amazonaws.com", "iam.amazonaws.com", "account.amazonaws.com"):
+    if _service not in FakeDelegatedAdministrator.SUPPORTED_SERVICES:
+        FakeDelegatedAdministrator.SUPPORTED_SERVICES.append(_service)
 
 
 def list_accounts_for_provisioned_permission_set(self, instance_arn, permission_set_arn):
@@ -518,11 +532,11 @@ def _identity_center_gate(response, service, action):
     org = _org_backend(caller)
     if org is None or caller == org.account_id:
         return
-    management = org.account_id
+    management, caller_arn = org.account_id, _caller_arn(response)
     if "sso.amazonaws.com" not in _delegated_services(org, caller):
         if action == "ListInstances":
             raise _EmptyInstances()
-        raise Refusal("AccessDeniedException", f"User: {_caller_arn(response)} is not authorized to perform: "
+        raise Refusal("AccessDeniedException", f"User: {caller_arn} is not authorized to perform: "
                       f"{'sso' if service == 'sso-admin' else service}:{action} (the account is neither the "
                       "management account nor the delegated administrator of IAM Identity Center)")
     response.current_account = management  # the organisation's instance lives in the management account
@@ -535,14 +549,14 @@ def _identity_center_gate(response, service, action):
     if action in ("CreateAccountAssignment", "DeleteAccountAssignment", "ProvisionPermissionSet") \
             and target == management:
         refused = f"the delegated administrator cannot {action} in the management account {management}"
-    elif arn and ":permissionSet/" in arn and instance_arn:
+    elif arn and "/ps-" in arn and instance_arn:  # moto names permission sets arn:aws:sso:::instance/<id>/ps-<id>
         from moto.ssoadmin.models import ssoadmin_backends
         backend = ssoadmin_backends[management][response.region]
         if management in backend.list_accounts_for_provisioned_permission_set(instance_arn, arn):
             refused = (f"the permission set {arn} is provisioned to the management account {management}: only the "
                        "management account can change, assign, provision or delete it")
     if refused:
-        raise Refusal("AccessDeniedException", f"User: {_caller_arn(response)} is not authorized to perform: "
+        raise Refusal("AccessDeniedException", f"User: {caller_arn} is not authorized to perform: "
                       f"sso:{action} ({refused})")
 
 
