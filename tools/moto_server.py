@@ -571,7 +571,7 @@ def _root_session_gate(response, service, action, session):
         raise Refusal("ExpiredToken", "The security token included in the request is expired", 400)
     if service == "sts" and action == "GetCallerIdentity":
         return
-    wanted = f"{'sqs' if service == 'sqs' else service}:{action}"
+    wanted = f"{service}:{action}"
     if wanted not in ROOT_TASK_POLICIES[session["task"]]:
         raise Refusal("AccessDenied" if service in _XML_NAMESPACES else "AccessDeniedException",
                       f"User: arn:aws:iam::{session['account']}:root is not authorized to perform: {wanted} because "
@@ -628,9 +628,7 @@ def _no_such(what):
 
 
 def _error_response_for(service, refusal):
-    class _Stub:
-        service_name = service
-    return _error_response(_Stub, refusal)
+    return _error_response(type("Caller", (), {"service_name": service}), refusal)
 
 
 def _root_session_call(response, session):
@@ -728,7 +726,7 @@ def assume_root(self):
                                                                 "AWS managed root-task policies"))
     if not 0 < duration <= ROOT_SESSION_MAX_SECONDS:
         return _error_response(self, Refusal("ValidationError", f"DurationSeconds {duration} exceeds the "
-                                                                f"{ROOT_SESSION_MAX_SECONDS} seconds of a root session"))
+                                             f"{ROOT_SESSION_MAX_SECONDS} seconds of a root session"))
     if org is None or (caller != org.account_id and "iam.amazonaws.com" not in _delegated_services(org, caller)):
         return denied("only the management account or the IAM delegated administrator may call AssumeRoot")
     if "RootSessions" not in ORG_FEATURES.get(org.org.id, set()):
@@ -749,9 +747,7 @@ def assume_root(self):
     return _xml("sts", "AssumeRoot", f"<Credentials><AccessKeyId>{key.access_key_id}</AccessKeyId>"
                                      f"<SecretAccessKey>{key.secret_access_key}</SecretAccessKey>"
                                      f"<SessionToken>{uuid.uuid4().hex * 4}</SessionToken>"
-                                     f"<Expiration>{expiration}</Expiration></Credentials>"
-                                     f"<SourceIdentity>arn:aws:iam::{target}:root</SourceIdentity>")
-
+                                     f"<Expiration>{expiration}</Expiration></Credentials>")
 
 
 # --- IAM organizations features
@@ -769,7 +765,6 @@ def _features_response(self):
             features.discard(feature)
     return _xml("iam", action, f"<OrganizationId>{org.org.id}</OrganizationId>"
                                + _members("EnabledFeatures", sorted(features)))
-
 
 
 # --- closed accounts

@@ -112,8 +112,8 @@ def test_only_the_management_account_assumes_organization_account_access_role(sa
     assert _refusal(lambda: sandbox.client("sts").assume_role(
         RoleArn=f"arn:aws:iam::{sandbox.accounts['prod']}:role/NoSuchRole", RoleSessionName="missing")) == (
         "AccessDenied", 403)
-    identity = sandbox.client("sts", account="prod").get_caller_identity()
-    assert identity["Arn"].startswith(f"arn:aws:sts::{sandbox.accounts['prod']}:assumed-role/{sandbox_tool.MEMBER_ROLE}/")
+    arn = sandbox.client("sts", account="prod").get_caller_identity()["Arn"]
+    assert arn.startswith(f"arn:aws:sts::{sandbox.accounts['prod']}:assumed-role/{sandbox_tool.MEMBER_ROLE}/")
 
 
 def test_member_account_sees_no_identity_center_instance(sandbox):
