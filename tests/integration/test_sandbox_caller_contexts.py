@@ -43,6 +43,18 @@ def estate(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def fresh(tmp_path_factory):
+    """The default estate, private to this module: other tests change the worker's shared sandbox (they enable
+    trusted access and centralized root access, as the migration does)."""
+    directory = str(tmp_path_factory.mktemp("fresh-sandbox"))
+    box = Sandbox(sandbox_tool.start(directory), directory)
+    try:
+        yield box
+    finally:
+        sandbox_tool.stop(directory)
+
+
+@pytest.fixture(scope="module")
 def dev(estate):
     return sandbox_tool.member_credentials(estate.endpoint, estate.accounts["dev"])
 
@@ -54,33 +66,33 @@ def staging(estate):
 
 # --- the default estate: a fresh organisation (no trusted access, no delegated administrator)
 
-def test_default_estate_has_no_trusted_access_and_no_delegated_administrator(sandbox):
-    org = sandbox.client("organizations")
+def test_default_estate_has_no_trusted_access_and_no_delegated_administrator(fresh):
+    org = fresh.client("organizations")
     assert org.list_aws_service_access_for_organization()["EnabledServicePrincipals"] == []
     assert org.list_delegated_administrators()["DelegatedAdministrators"] == []
-    assert "root_credentials" not in sandbox.state and "closed_accounts" not in sandbox.state
+    assert "root_credentials" not in fresh.state and "closed_accounts" not in fresh.state
 
 
-def test_iam_features_need_trusted_access_then_answer_the_management_account_only(sandbox):
-    code = _refusal(lambda: sandbox.client("iam").list_organizations_features())
+def test_iam_features_need_trusted_access_then_answer_the_management_account_only(fresh):
+    code = _refusal(lambda: fresh.client("iam").list_organizations_features())
     assert code == ("ServiceAccessNotEnabledException", 400)
-    assert _refusal(lambda: sandbox.client("iam", account="prod").list_organizations_features()) == (
+    assert _refusal(lambda: fresh.client("iam", account="prod").list_organizations_features()) == (
         "AccountNotManagementOrDelegatedAdministratorException", 400)
-    assert _refusal(lambda: sandbox.client("iam", account="prod").enable_organizations_root_sessions()) == (
+    assert _refusal(lambda: fresh.client("iam", account="prod").enable_organizations_root_sessions()) == (
         "AccountNotManagementOrDelegatedAdministratorException", 400)
 
 
-def test_organizations_member_account_reads_its_organisation_and_nothing_else(sandbox):
-    org = sandbox.client("organizations", account="staging")
-    assert org.describe_organization()["Organization"]["Id"] == sandbox.state["organization_id"]
+def test_organizations_member_account_reads_its_organisation_and_nothing_else(fresh):
+    org = fresh.client("organizations", account="staging")
+    assert org.describe_organization()["Organization"]["Id"] == fresh.state["organization_id"]
     for call in (org.list_accounts, org.list_roots, org.list_aws_service_access_for_organization,
                  org.list_delegated_administrators,
-                 lambda: org.list_accounts_for_parent(ParentId=sandbox.state["root_id"]),
-                 lambda: org.list_organizational_units_for_parent(ParentId=sandbox.state["root_id"])):
+                 lambda: org.list_accounts_for_parent(ParentId=fresh.state["root_id"]),
+                 lambda: org.list_organizational_units_for_parent(ParentId=fresh.state["root_id"])):
         assert _refusal(call) == ("AccessDeniedException", 400)
     assert _refusal(lambda: org.enable_aws_service_access(ServicePrincipal="sso.amazonaws.com")) == (
         "AccessDeniedException", 400)
-    assert sandbox.client("organizations").list_aws_service_access_for_organization()[
+    assert fresh.client("organizations").list_aws_service_access_for_organization()[
         "EnabledServicePrincipals"] == []
 
 
@@ -95,39 +107,39 @@ def test_account_outside_any_organisation_gets_organizations_not_in_use(tmp_path
         sandbox_tool.stop(str(tmp_path))
 
 
-def test_alternate_contact_of_another_account_needs_trusted_access(sandbox):
-    account = sandbox.client("account")
+def test_alternate_contact_of_another_account_needs_trusted_access(fresh):
+    account = fresh.client("account")
     assert _refusal(lambda: account.get_alternate_contact(
-        AccountId=sandbox.accounts["prod"], AlternateContactType="SECURITY")) == ("AccessDeniedException", 403)
+        AccountId=fresh.accounts["prod"], AlternateContactType="SECURITY")) == ("AccessDeniedException", 403)
     # every account reads its own contacts without AccountId, trusted access or not
-    assert _refusal(lambda: sandbox.client("account", account="prod").get_alternate_contact(
+    assert _refusal(lambda: fresh.client("account", account="prod").get_alternate_contact(
         AlternateContactType="SECURITY")) == ("ResourceNotFoundException", 404)
 
 
-def test_only_the_management_account_assumes_organization_account_access_role(sandbox):
-    dev_sts = sandbox.client("sts", account="dev")
-    prod_role = f"arn:aws:iam::{sandbox.accounts['prod']}:role/{sandbox_tool.MEMBER_ROLE}"
+def test_only_the_management_account_assumes_organization_account_access_role(fresh):
+    dev_sts = fresh.client("sts", account="dev")
+    prod_role = f"arn:aws:iam::{fresh.accounts['prod']}:role/{sandbox_tool.MEMBER_ROLE}"
     assert _refusal(lambda: dev_sts.assume_role(RoleArn=prod_role, RoleSessionName="from-dev")) == (
         "AccessDenied", 403)
-    assert _refusal(lambda: sandbox.client("sts").assume_role(
-        RoleArn=f"arn:aws:iam::{sandbox.accounts['prod']}:role/NoSuchRole", RoleSessionName="missing")) == (
+    assert _refusal(lambda: fresh.client("sts").assume_role(
+        RoleArn=f"arn:aws:iam::{fresh.accounts['prod']}:role/NoSuchRole", RoleSessionName="missing")) == (
         "AccessDenied", 403)
-    arn = sandbox.client("sts", account="prod").get_caller_identity()["Arn"]
-    assert arn.startswith(f"arn:aws:sts::{sandbox.accounts['prod']}:assumed-role/{sandbox_tool.MEMBER_ROLE}/")
+    arn = fresh.client("sts", account="prod").get_caller_identity()["Arn"]
+    assert arn.startswith(f"arn:aws:sts::{fresh.accounts['prod']}:assumed-role/{sandbox_tool.MEMBER_ROLE}/")
 
 
-def test_member_account_sees_no_identity_center_instance(sandbox):
-    sso = sandbox.client("sso-admin", account="prod")
+def test_member_account_sees_no_identity_center_instance(fresh):
+    sso = fresh.client("sso-admin", account="prod")
     assert sso.list_instances()["Instances"] == []
-    assert _refusal(lambda: sso.list_permission_sets(InstanceArn=sandbox.state["instance_arn"])) == (
+    assert _refusal(lambda: sso.list_permission_sets(InstanceArn=fresh.state["instance_arn"])) == (
         "AccessDeniedException", 400)
-    assert _refusal(lambda: sandbox.client("identitystore", account="prod").list_groups(
-        IdentityStoreId=sandbox.state["identity_store_id"])) == ("AccessDeniedException", 400)
+    assert _refusal(lambda: fresh.client("identitystore", account="prod").list_groups(
+        IdentityStoreId=fresh.state["identity_store_id"])) == ("AccessDeniedException", 400)
 
 
-def test_refused_calls_are_recorded(sandbox):
-    with sandbox.record() as recording:
-        _refusal(lambda: sandbox.client("iam").list_organizations_features())
+def test_refused_calls_are_recorded(fresh):
+    with fresh.record() as recording:
+        _refusal(lambda: fresh.client("iam").list_organizations_features())
     assert recording.operations == ["ListOrganizationsFeatures"]
     assert recording.writes == []
 
@@ -307,8 +319,8 @@ def test_assume_root_is_refused_where_aws_refuses_it(estate, staging):
                                             DurationSeconds=3600)) == ("ValidationError", 400)
 
 
-def test_assume_root_needs_root_sessions(sandbox):
-    assert _refusal(lambda: sandbox_tool.root_session(sandbox.endpoint, sandbox.accounts["prod"])) == (
+def test_assume_root_needs_root_sessions(fresh):
+    assert _refusal(lambda: sandbox_tool.root_session(fresh.endpoint, fresh.accounts["prod"])) == (
         "AccessDenied", 403)
 
 
