@@ -718,8 +718,8 @@ def assume_root(self):
     duration = int(self._get_param("DurationSeconds") or ROOT_SESSION_MAX_SECONDS)
 
     def denied(reason):
-        return _error_response(self, Refusal("AccessDenied", f"User: {_caller_arn(self)} is not authorized to "
-                                                            f"perform: sts:AssumeRoot ({reason})", 403))
+        message = f"User: {_caller_arn(self)} is not authorized to perform: sts:AssumeRoot ({reason})"
+        return _error_response(self, Refusal("AccessDenied", message, 403))
     if not task_arn or not task_arn.startswith(ROOT_TASK_PREFIX) or \
             task_arn[len(ROOT_TASK_PREFIX):] not in ROOT_TASK_POLICIES:
         return _error_response(self, Refusal("ValidationError", f"TaskPolicyArn {task_arn!r} is not one of the "
@@ -820,8 +820,9 @@ def get_credential_report(self):
 
     def cert(i):
         certs = root["signing_certificates"]
-        return [str(certs[i]["status"] == "Active").lower(), certs[i]["created"]] if i < len(certs) else ["false",
-                                                                                                         "N/A"]
+        if i < len(certs):
+            return [str(certs[i]["status"] == "Active").lower(), certs[i]["created"]]
+        return ["false", "N/A"]
     row = ["<root_account>", f"arn:aws:iam::{self.account_id}:root", "2020-01-01T00:00:00+00:00", "not_supported",
            "no_information", "not_supported", "not_supported", str(bool(root["mfa_devices"])).lower(),
            *key(0), *key(1), *cert(0), *cert(1)]

@@ -314,7 +314,7 @@ def _seed_options(endpoint, client, accounts, ou_ids, trusted_services, root_acc
         specs = {accounts[name]: spec for name, spec in ROOT_CREDENTIALS.items()}
         specs[accounts["management"]] = MANAGEMENT_ROOT
         control(endpoint, "root-credentials", specs)
-        extra["root_credentials"] = {name: spec for name, spec in ROOT_CREDENTIALS.items()}
+        extra["root_credentials"] = dict(ROOT_CREDENTIALS)
     if delegated_admin:
         admin_id = accounts[delegated_admin]
         org.register_delegated_administrator(AccountId=admin_id, ServicePrincipal="sso.amazonaws.com")

@@ -152,8 +152,8 @@ def test_trusted_access_lets_the_management_account_manage_features_and_contacts
                                                                             "RootSessions"]
     iam.disable_organizations_root_sessions()
     assert iam.list_organizations_features()["EnabledFeatures"] == ["RootCredentialsManagement"]
-    assert iam.enable_organizations_root_sessions()["EnabledFeatures"] == ["RootCredentialsManagement",
-                                                                          "RootSessions"]
+    enabled = iam.enable_organizations_root_sessions()["EnabledFeatures"]
+    assert enabled == ["RootCredentialsManagement", "RootSessions"]
     account = _client(estate, "account")
     account.put_alternate_contact(AccountId=estate.accounts["prod"], AlternateContactType="SECURITY",
                                   Name="Sec", Title="CISO", EmailAddress="sec@example.com", PhoneNumber="+1 555 0100")
@@ -170,8 +170,8 @@ def test_trusted_access_lets_the_management_account_manage_features_and_contacts
 def test_iam_delegated_administrator_lists_features_but_only_the_management_account_changes_them(tmp_path):
     box = Sandbox(sandbox_tool.start(str(tmp_path), root_access=True), str(tmp_path))
     try:
-        _client(box, "organizations").register_delegated_administrator(AccountId=box.accounts["staging"],
-                                                                      ServicePrincipal="iam.amazonaws.com")
+        _client(box, "organizations").register_delegated_administrator(
+            AccountId=box.accounts["staging"], ServicePrincipal="iam.amazonaws.com")
         iam = box.client("iam", account="staging")
         assert len(iam.list_organizations_features()["EnabledFeatures"]) == 2
         assert _refusal(iam.disable_organizations_root_sessions) == ("CallerIsNotManagementAccountException", 400)
