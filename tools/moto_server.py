@@ -262,7 +262,7 @@ ORGANIZATIONS_WRITES = {
 }
 # Answered for any account of the organisation (or outside one: CreateOrganization, handshakes).
 ORGANIZATIONS_ANY_MEMBER = {"DescribeOrganization", "CreateOrganization", "LeaveOrganization", "AcceptHandshake",
-                            "DeclineHandshake", "ListHandshakesForAccount"}
+                            "DeclineHandshake", "ListHandshakesForAccount", "DescribeEffectivePolicy"}
 IAM_FEATURE_CALLS = {
     "ListOrganizationsFeatures": None,
     "EnableOrganizationsRootCredentialsManagement": ("RootCredentialsManagement", True),
