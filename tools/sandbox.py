@@ -6,7 +6,9 @@
 
 The env file (`<dir>/sandbox.env`) holds AWS_ENDPOINT_URL, the region and test credentials;
 `<dir>/sandbox.json` describes what was seeded (account IDs by name, OU IDs, the instance).
-The seed is documented in docs/sandbox.md. The same module is imported by the test suites
+The seed is documented in docs/sandbox.md; `start(dir, **options)` takes the opt-in seed options
+of `seed` (trusted access, centralized root access, root credentials, a delegated administrator,
+closed accounts), which leave the default estate as it is. The same module is imported by the test suites
 (start/stop, the request recorder) so that tests and the demo share one sandbox definition.
 """
 
@@ -25,6 +27,17 @@ REGION = "us-east-1"
 TEST_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 MANAGEMENT_ACCOUNT_ID = "123456789012"  # moto's default account
 MEMBER_ROLE = "OrganizationAccountAccessRole"
+# Opt-in (seed option delegated_admin): a member role in every other account that the delegated administrator
+# of Identity Center may assume, as an operator who runs from that account sets one up (its trust is theirs).
+OPERATOR_ROLE = "ssoshift-operator"
+# Opt-in (seed option root_credentials): the member accounts' root users hold these (the management account's
+# root user has a password and no MFA). docs/sandbox.md.
+ROOT_CREDENTIALS = {
+    "dev": {"password": True, "access_keys": 1, "signing_certificates": 1, "mfa": "virtual"},
+    "staging": {"password": True},
+    "prod": {"access_keys": 2, "mfa": "hardware"},
+}
+MANAGEMENT_ROOT = {"password": True}
 OU_LAYOUT = {"dev": "Workloads/NonProd", "staging": "Workloads/NonProd", "prod": "Workloads/Prod"}
 
 # A virtual MFA device cannot be enabled without two TOTP codes; moto accepts any six digits.
@@ -93,8 +106,8 @@ def load_state(directory):
         return json.load(handle)
 
 
-def start(directory, seed_estate=True, timeout=60):
-    """Start moto on a free loopback port, wait until it answers, seed, write env + json."""
+def start(directory, seed_estate=True, timeout=60, **seed_options):
+    """Start moto on a free loopback port, wait until it answers, seed (with `seed`'s options), write env + json."""
     directory = os.path.abspath(directory)
     os.makedirs(directory, exist_ok=True)
     paths = _paths(directory)
@@ -121,7 +134,7 @@ def start(directory, seed_estate=True, timeout=60):
         _wait_until_up(endpoint, timeout, proc)
         state = {"endpoint": endpoint, "region": REGION, "pid": proc.pid}
         if seed_estate:
-            state.update(seed(endpoint))
+            state.update(seed(endpoint, **seed_options))
     except Exception:
         stop(directory)
         raise
@@ -210,8 +223,20 @@ def _seed_legacy_user(iam, name, policy_arns=(), access_keys=0, password=False, 
                               AuthenticationCode1=_MFA_CODES[0], AuthenticationCode2=_MFA_CODES[1])
 
 
-def seed(endpoint):
-    """Seed the legacy estate (docs/sandbox.md). Same names every run; IDs are moto's."""
+def seed(endpoint, trusted_services=(), root_access=False, root_credentials=False, delegated_admin=None,
+         closed_accounts=(), pending_closure_accounts=()):
+    """Seed the legacy estate (docs/sandbox.md). Same names every run; IDs are moto's.
+
+    Opt-in options (the default estate is a fresh organisation: no trusted access, no delegated administrator):
+    trusted_services: service principals given trusted access (EnableAWSServiceAccess);
+    root_access: trusted access for iam.amazonaws.com and both centralized root access features;
+    root_credentials: the member accounts' root users hold ROOT_CREDENTIALS (the management account's
+      MANAGEMENT_ROOT), through the launcher's control endpoint (no AWS API creates root credentials);
+    delegated_admin: an account name ("dev") registered as delegated administrator of Identity Center
+      (trusted access for sso.amazonaws.com first), with OPERATOR_ROLE in every other account trusting it;
+    closed_accounts / pending_closure_accounts: names of extra accounts (in Workloads/NonProd) created and
+      closed with CloseAccount, waited for until SUSPENDED / held in PENDING_CLOSURE.
+    """
     client = _clients(endpoint)
     org = client("organizations")
     organization = org.create_organization(FeatureSet="ALL")["Organization"]
@@ -241,6 +266,8 @@ def seed(endpoint):
     instance = client("sso-admin").list_instances()["Instances"][0]
 
     iam = client("iam")
+    extra = _seed_options(endpoint, client, accounts, ou_ids, trusted_services, root_access, root_credentials,
+                          delegated_admin, closed_accounts, pending_closure_accounts)
     iam.create_group(GroupName="legacy-admins")
     deploy_policy_arn = iam.create_policy(PolicyName="ci-deploy",
                                           PolicyDocument=json.dumps(DEPLOY_POLICY))["Policy"]["Arn"]
@@ -263,6 +290,86 @@ def seed(endpoint):
         "instance_arn": instance["InstanceArn"],
         "identity_store_id": instance["IdentityStoreId"],
         "legacy_users": {"management": ["admin", "ci-deployer"], "prod": ["prod-admin"]},
+        **extra,
+    }
+
+
+def _seed_options(endpoint, client, accounts, ou_ids, trusted_services, root_access, root_credentials,
+                  delegated_admin, closed_accounts, pending_closure_accounts):
+    org = client("organizations")
+    services = list(trusted_services)
+    if root_access:
+        services.append("iam.amazonaws.com")
+    if delegated_admin:
+        services.append("sso.amazonaws.com")
+    for service in dict.fromkeys(services):
+        org.enable_aws_service_access(ServicePrincipal=service)
+    extra = {"trusted_services": sorted(set(services))}
+    if root_access:
+        iam = client("iam")
+        iam.enable_organizations_root_credentials_management()
+        iam.enable_organizations_root_sessions()
+        extra["root_access_features"] = ["RootCredentialsManagement", "RootSessions"]
+    if root_credentials:
+        specs = {accounts[name]: spec for name, spec in ROOT_CREDENTIALS.items()}
+        specs[accounts["management"]] = MANAGEMENT_ROOT
+        control(endpoint, "root-credentials", specs)
+        extra["root_credentials"] = dict(ROOT_CREDENTIALS)
+    if delegated_admin:
+        admin_id = accounts[delegated_admin]
+        org.register_delegated_administrator(AccountId=admin_id, ServicePrincipal="sso.amazonaws.com")
+        trust = {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": "sts:AssumeRole",
+            "Principal": {"AWS": [f"arn:aws:iam::{admin_id}:root", f"arn:aws:iam::{accounts['management']}:root"]}}]}
+        for name, account_id in accounts.items():
+            if account_id == admin_id:
+                continue
+            credentials = None if name == "management" else member_credentials(endpoint, account_id)
+            iam = _clients(endpoint, credentials)("iam")
+            iam.create_role(RoleName=OPERATOR_ROLE, AssumeRolePolicyDocument=json.dumps(trust))
+            iam.attach_role_policy(RoleName=OPERATOR_ROLE, PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+        extra["delegated_admin"] = {"name": delegated_admin, "account_id": admin_id, "operator_role": OPERATOR_ROLE}
+    closed = {}
+    for name in [*closed_accounts, *pending_closure_accounts]:
+        account_id = org.create_account(AccountName=name, Email=f"aws+{name}@example.com",
+                                        RoleName=MEMBER_ROLE)["CreateAccountStatus"]["AccountId"]
+        root_id = org.list_roots()["Roots"][0]["Id"]
+        org.move_account(AccountId=account_id, SourceParentId=root_id, DestinationParentId=ou_ids["Workloads/NonProd"])
+        org.close_account(AccountId=account_id)
+        accounts[name] = closed[name] = account_id
+    if pending_closure_accounts:
+        control(endpoint, "hold-closure", {"accounts": [closed[name] for name in pending_closure_accounts]})
+    deadline = time.monotonic() + 30
+    for name in closed_accounts:
+        while org.describe_account(AccountId=closed[name])["Account"]["Status"] != "SUSPENDED":
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"account {name} did not reach SUSPENDED")
+            time.sleep(0.2)
+    if closed:
+        extra["closed_accounts"] = closed
+    return extra
+
+
+def control(endpoint, path, body=None):
+    """The launcher's control endpoint (tools/moto_server.py): sandbox state no AWS API can set, such as root
+    credentials. GET without body, POST with a JSON body."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(f"{endpoint}/ssoshift-api/{path}", data=data,
+                                     method="GET" if body is None else "POST",
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read().decode())
+
+
+def root_session(endpoint, account_id, task="IAMAuditRootUserCredentials", credentials=None):
+    """Credentials of a privileged root session in a member account (sts:AssumeRoot with a root-task policy)."""
+    sts = _clients(endpoint, credentials)("sts")
+    creds = sts.assume_root(TargetPrincipal=account_id,
+                            TaskPolicyArn={"arn": f"arn:aws:iam::aws:policy/root-task/{task}"})["Credentials"]
+    return {
+        "aws_access_key_id": creds["AccessKeyId"],
+        "aws_secret_access_key": creds["SecretAccessKey"],
+        "aws_session_token": creds["SessionToken"],
     }
 
 
@@ -323,8 +430,8 @@ def operation_of(entry):
 
 
 def write_operations(operations):
-    """Operations that change the estate (AssumeRole only issues credentials)."""
-    return [op for op in operations if not op.startswith(READ_PREFIXES) and op != "AssumeRole"]
+    """Operations that change the estate (AssumeRole and AssumeRoot only issue credentials)."""
+    return [op for op in operations if not op.startswith(READ_PREFIXES) and op not in ("AssumeRole", "AssumeRoot")]
 
 
 # --------------------------------------------------------------------------- CLI
