@@ -59,6 +59,14 @@ options:
     type: int
     default: 10
     version_added: 0.2.0
+  member_role_name:
+    description:
+      - Where C(AccountId) is refused (no trusted access for C(account.amazonaws.com) yet, or a caller that is neither
+        the management account nor Account Management's delegated administrator), the contact is read and set inside
+        the account, through this role (an account may always manage its own contacts).
+    type: str
+    default: OrganizationAccountAccessRole
+    version_added: 0.2.0
   state:
     description: Whether the contact is set.
     type: str
@@ -178,6 +186,7 @@ failed_accounts:
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.accounts import AccountSessions
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.accounts import failure_message
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.accounts import for_each_account
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import PartialFailure
@@ -243,11 +252,19 @@ def ensure(module):
     else:
         chosen = [{"id": account_id, "name": account_id} for account_id in sorted(set(params["account_ids"]))]
     # The Account Management API refuses AccountId for the caller's own account.
-    caller = client(module, "sts").get_caller_identity(aws_retry=True)["Account"]
+    sessions = AccountSessions(module, params["member_role_name"])
+    caller = sessions.caller_account_id()
 
     def one(target_account):
-        target = {} if target_account["id"] == caller else {"AccountId": target_account["id"]}
-        return ensure_one(account, params, target, module.check_mode)
+        if target_account["id"] == caller:
+            return ensure_one(account, params, {}, module.check_mode)
+        try:
+            return ensure_one(account, params, {"AccountId": target_account["id"]}, module.check_mode)
+        except is_boto3_error_code("AccessDeniedException"):
+            # AccountId works only from the management account (or Account Management's delegated administrator)
+            # once trusted access for account.amazonaws.com is enabled (AWS Account Management API reference). Any
+            # account may read and write its own contacts: do it inside the account, through the member role.
+            return ensure_one(sessions.client(target_account["id"], "account"), params, {}, module.check_mode)
 
     results, failures = for_each_account(chosen, one, params["max_account_workers"])
     accounts, before_all, after_all = [], {}, {}
@@ -283,6 +300,7 @@ def main():
             account_ids=dict(type="list", elements="str"),
             accounts=dict(type="list", elements="raw"),
             max_account_workers=dict(type="int", default=10),
+            member_role_name=dict(type="str", default="OrganizationAccountAccessRole"),
             state=dict(type="str", default="present", choices=["present", "absent"]),
         ),
         mutually_exclusive=[("account_id", "account_ids", "accounts")],

@@ -92,11 +92,12 @@ def sandbox(tmp_path_factory):
         sandbox_tool.stop(directory)
 
 
-def private_estate(tmp_path_factory, name):
+def private_estate(tmp_path_factory, name, **seed_options):
     """(sandbox, run_playbook) on a freshly seeded sandbox of its own, for tests that change the estate
-    (retire users, set contacts) and must not disturb the worker's shared one. Use with `yield from`."""
+    (retire users, set contacts) and must not disturb the worker's shared one. Use with `yield from`.
+    seed_options: tools/sandbox.py seed's (trusted_services, root_access, root_credentials, delegated_admin, ...)."""
     directory = str(tmp_path_factory.mktemp(f"{name}-sandbox"))
-    box = Sandbox(sandbox_tool.start(directory), directory)
+    box = Sandbox(sandbox_tool.start(directory, **seed_options), directory)
     try:
         yield box, _runner(box, tmp_path_factory.mktemp(f"{name}-run"))
     finally:

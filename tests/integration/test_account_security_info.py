@@ -22,16 +22,18 @@ def test_the_legacy_estate_fails_the_checks_it_should_and_nothing_is_written(san
     assert checks["no_admin_users"]["status"] == "fail"
     assert checks["root_no_access_keys"]["status"] == "pass"
     assert checks["identity_center_in_use"]["status"] == "pass"
-    # moto 5.2 has no IAM organizations-features API: the check says so instead of guessing.
-    assert checks["centralized_root_access"]["status"] == "unknown"
-    assert checks["centralized_root_access"]["evidence"] == {"reason": "the endpoint does not implement this read"}
-    assert result["summary"]["unknown"] >= 1
+    # A fresh organisation: IAM's trusted access is not enabled, so centralized root access cannot be (AWS answers
+    # ServiceAccessNotEnabledException): the check fails and says why, and the other checks come back.
+    assert checks["centralized_root_access"]["status"] == "fail"
+    assert "ServiceAccessNotEnabledException" in checks["centralized_root_access"]["evidence"]["reason"]
+    assert checks["centralized_root_access"]["remediation"]
 
 
 def test_a_security_contact_turns_account_1_green(sandbox, run_playbook):
-    sandbox.client("account").put_alternate_contact(
+    # An account sets its own contact without AccountId (AccountId needs trusted access for account.amazonaws.com).
+    sandbox.client("account", "dev").put_alternate_contact(
         AlternateContactType="SECURITY", Name="Sec", Title="CISO", EmailAddress="sec@example.com",
-        PhoneNumber="+1 555 0100", AccountId=sandbox.accounts["dev"])
+        PhoneNumber="+1 555 0100")
     run = run_playbook("""
     - hosts: localhost
       gather_facts: false

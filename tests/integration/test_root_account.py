@@ -30,7 +30,9 @@ CONTACTS = {
 
 @pytest.fixture(scope="module")
 def estate(tmp_path_factory):
-    yield from private_estate(tmp_path_factory, "root")
+    # As the organization phase leaves it: trusted access for Account Management and IAM.
+    yield from private_estate(tmp_path_factory, "root", trusted_services=["account.amazonaws.com",
+                                                                         "iam.amazonaws.com"])
 
 
 def _vars(out, **extra):
@@ -74,9 +76,9 @@ def test_root_phase_sets_contacts_everywhere_keeps_the_before_posture_and_is_ide
             assert (stored["Name"], stored["EmailAddress"], stored["PhoneNumber"]) == (
                 contact["name"], contact["email"], contact["phone"]), (name, contact_type)
 
-    # moto has no IAM organizations-features API: the result says so rather than skipping silently.
+    # Centralized root access enabled: both features, once.
     root_access = first.task("Centralized root access for member accounts")
-    assert root_access["supported"] is False and "ListOrganizationsFeatures" in root_access["msg"]
+    assert root_access["changed"] and root_access["enabled_features"] == ["RootCredentialsManagement", "RootSessions"]
 
     # The posture before the change, every account, mode 0600, read in each account's own credentials.
     before_path = tmp_path / "posture-before.json"
@@ -119,3 +121,56 @@ def test_an_unknown_account_is_named(estate, tmp_path):
     assert recording.writes == []
     assert result.failures[0][1] == ("accounts (1 problem(s)): accounts: no account with ID or name 'qa' in the "
                                      "organization")
+
+
+def test_on_a_fresh_organisation_contacts_fall_back_to_the_member_role_and_root_access_says_what_to_enable(
+        tmp_path_factory, tmp_path):
+    """No trusted access yet (the root role run before the organization phase): Account Management refuses AccountId,
+    so each account sets its own contact through the member role; IAM refuses the organizations features with
+    ServiceAccessNotEnabledException, and the task says what to enable."""
+    for box, run in private_estate(tmp_path_factory, "fresh-root"):
+        result = run(ROOT, _vars(tmp_path, alternate_contacts={"security": CONTACTS["security"]}))
+        [(task, message)] = result.failures
+        assert task.endswith("Centralized root access for member accounts")
+        assert "trusted access for iam.amazonaws.com is not enabled in AWS Organizations" in message
+        assert "ServiceAccessNotEnabledException" in message
+        for name in ("dev", "prod"):
+            stored = box.client("account", name).get_alternate_contact(AlternateContactType="SECURITY")
+            assert stored["AlternateContact"]["EmailAddress"] == "security@example.com", name
+
+
+def test_member_root_credentials_are_removed_centrally_never_the_management_account(tmp_path_factory, tmp_path):
+    for box, run in private_estate(tmp_path_factory, "root-credentials", root_access=True, root_credentials=True,
+                                   trusted_services=["account.amazonaws.com"]):
+        variables = _vars(tmp_path, root_account_remove_member_root_credentials=True)
+        with box.record() as recording:
+            planned = run(ROOT, variables, check=True)
+        assert planned.stats["failures"] == 0 and recording.writes == [], planned.failures
+        planned_roots = planned.task("Remove the member accounts' root credentials centrally (sts:AssumeRoot)")
+        assert {a["account_name"]: a["status"] for a in planned_roots["accounts"]} == {
+            "dev": "deleted", "staging": "deleted", "prod": "deleted"}
+
+        first = run(ROOT, variables)
+        assert first.stats["failures"] == 0, first.failures
+        removed = first.task("Remove the member accounts' root credentials centrally (sts:AssumeRoot)")
+        assert {a["account_name"] for a in removed["accounts"]} == {"dev", "staging", "prod"}  # never the management
+        assert all(a["after"] == {"password": 0, "access_keys": 0, "signing_certificates": 0, "mfa_devices": 0}
+                   for a in removed["accounts"])
+        # The member accounts' root users hold nothing now; the management account's root user is untouched.
+        roots = sandbox_tool.control(box.endpoint, "root-credentials")
+        for name in ("dev", "staging", "prod"):
+            held = roots.get(box.accounts[name]) or {}
+            assert not held.get("password") and not held.get("access_keys") and not held.get("mfa_devices"), name
+        assert (roots.get(box.accounts["management"]) or {}).get("password")
+
+        with box.record() as recording:
+            second = run(ROOT, variables)
+        assert second.stats["changed"] == 0 and recording.writes == []
+        # The posture: a member account without root credentials passes the root checks, saying why.
+        posture = {a["account_name"]: {c["id"]: c for c in a["checks"]}
+                   for a in second.task("Read the security posture of every account")["accounts"]}
+        for name in ("dev", "staging", "prod"):
+            assert posture[name]["root_mfa"]["status"] == "pass", name
+            assert "no password" in posture[name]["root_mfa"]["evidence"]["root_credentials"]
+        assert posture["master"]["root_mfa"]["status"] == "fail"  # a person's console step
+        assert "Assign MFA device" in posture["master"]["root_mfa"]["remediation"]
