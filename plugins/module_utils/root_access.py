@@ -59,6 +59,15 @@ def ensure_root_access(iam, features, state="present", check_mode=False):
     try:
         enabled = set(iam.list_organizations_features(aws_retry=True).get("EnabledFeatures", []))
     except (ClientError, ResponseParserError) as error:
+        code = getattr(error, "response", {}).get("Error", {}).get("Code")
+        if check_mode and state == "present" and code == "ServiceAccessNotEnabledException":
+            # In check mode the organization phase only plans trusted access for iam.amazonaws.com; once it is
+            # enabled, both features would be. Say so rather than fail the plan.
+            changes = sorted(set(features))
+            return {"changed": True, "supported": True, "changes": changes, "enabled_features": changes,
+                    "msg": "trusted access for iam.amazonaws.com is not enabled yet (the organization phase enables "
+                           "it); then these features would be enabled",
+                    "diff": {"before": {"enabled_features": []}, "after": {"enabled_features": changes}}}
         if not endpoint_lacks(error) or is_prerequisite(error):
             raise _explain(error) or error
         return {"changed": False, "supported": False, "changes": [], "enabled_features": [],

@@ -64,3 +64,12 @@ def test_access_denied_is_not_mistaken_for_a_missing_api():
     stubber.add_client_error("list_organizations_features", service_error_code="AccessDenied", http_status_code=403)
     with pytest.raises(Exception, match="AccessDenied"):
         ensure_root_access(iam, ["RootSessions"])
+
+
+def test_check_mode_before_trusted_access_plans_both_features_instead_of_failing():
+    iam, stubber = stubbed_client("iam")
+    stubber.add_client_error("list_organizations_features", service_error_code="ServiceAccessNotEnabledException",
+                             http_status_code=400)
+    result = ensure_root_access(iam, ["RootSessions", "RootCredentialsManagement"], check_mode=True)
+    assert result["changed"] and result["changes"] == ["RootCredentialsManagement", "RootSessions"]
+    assert "trusted access for iam.amazonaws.com is not enabled yet" in result["msg"]
