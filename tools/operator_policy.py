@@ -38,7 +38,8 @@ SERVICES = {"sso-admin": "sso", "identitystore": "identitystore", "organizations
 # Method names shared by two services where the code calls only the other one (identitystore's groups
 # and update_user, sso-admin's permission-set tags).
 NOT_CALLED = {"iam:CreateGroup", "iam:DeleteGroup", "iam:UpdateGroup", "iam:ListGroups", "iam:UpdateUser",
-              "organizations:TagResource", "organizations:UntagResource"}
+              "organizations:TagResource", "organizations:UntagResource", "events:ListTagsForResource",
+              "events:TagResource", "events:UntagResource"}
 
 
 def actions_in_sources():
