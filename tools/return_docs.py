@@ -41,8 +41,8 @@ FREE_FORM_NAMES = {
 FREE_FORM = {
     "filter ssoshift.identity_center.account_ids: _value": "account ID by account name and by account ID",
     "module ssoshift.identity_center.account_security_info: evidence": "the AWS fields each check read, by check",
-    "module ssoshift.identity_center.account_security_info: accounts.checks.evidence": "the AWS fields each check "
-                                                                                        "read, by check",
+    "module ssoshift.identity_center.account_security_info: accounts.checks.evidence":
+        "the AWS fields each check read, by check",
     "module ssoshift.identity_center.oidc_provider: changes.tag": "the tags added or changed, key to value",
     "module ssoshift.identity_center.identitystore_directory: ownership": "group display name to its ownership",
 }

@@ -70,3 +70,20 @@ def identity_store_id_for(sso_admin, identity_store_id=None, instance_arn=None, 
     if identity_store_id:
         return identity_store_id
     return discover_instance(sso_admin, instance_arn, region)[0]["IdentityStoreId"]
+
+
+# IAM Identity Center's delegated administration (user guide, "Delegated administration"): a delegated administrator
+# account manages users, groups, permission sets and assignments of member accounts, but not the management account's
+# access - AWS refuses, with AccessDeniedException, assignments in the management account, provisioning to it, and
+# changes to permission sets provisioned there. The collection refuses the same before any write.
+DELEGATED_ADMIN_REFUSAL = ("the caller ({caller}) is a delegated administrator of IAM Identity Center, not the "
+                           "management account ({management}): AWS refuses {what} from a delegated administrator")
+
+
+def management_account_of(organizations):
+    """The organization's management account ID (DescribeOrganization answers any member account)."""
+    return organizations.describe_organization(aws_retry=True)["Organization"]["MasterAccountId"]
+
+
+def delegated_refusal(caller, management, what, remedy):
+    return DELEGATED_ADMIN_REFUSAL.format(caller=caller, management=management, what=what) + "; " + remedy

@@ -155,6 +155,7 @@ from ansible_collections.ssoshift.identity_center.plugins.module_utils.access_mo
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.automation import account_references
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import client
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.directory import IdentityStore
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.identity_center import delegated_refusal
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import DIRECTORY_OPTIONS
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.assignments import OrganizationTargets
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import identity_store_id
@@ -194,8 +195,14 @@ def check(module):
             problems.extend([problem] if problem else [])
     if targets:
         expander = OrganizationTargets(organization)
+        caller = client(module, "sts").get_caller_identity(aws_retry=True)["Account"]
+        management = expander.management_account_id
         for where, target in targets:
-            expander.expand(target, where, problems)
+            if management in expander.expand(target, where, problems) and caller != management:
+                problems.append(f"{where}.targets: " + delegated_refusal(
+                    caller, management, "account assignments in the management account",
+                    "leave the management account out of this entry (drop it from targets.accounts, or "
+                    "include_management_account: false) or run the migration from the management account"))
 
     wanted = principals_to_look_up(model, manage_directory)
     model_users = model_names(model, "users", "user_name")

@@ -302,6 +302,7 @@ from ansible_collections.ssoshift.identity_center.plugins.module_utils import as
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import client
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import fail_if_problems
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.directory import IdentityStore
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.identity_center import delegated_refusal
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.identity_center import discover_instance
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import DIRECTORY_OPTIONS
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import run
@@ -345,9 +346,21 @@ def reconcile(module):
         module.warn("check mode: planned as if these existed, as an earlier task of the play would create them: "
                     + ", ".join(sorted(set(pending))))
 
+    caller_account = sts.get_caller_identity(aws_retry=True)["Account"]
+    management = targets.management_account_id
+    if caller_account != management:
+        refusals = []
+        for position, entry in enumerate(params["assignments"]):
+            if management in targets.expand(entry["targets"], f"assignments[{position}]", []):
+                refusals.append(f"assignments[{position}] ({engine.principal_label(entry)}).targets: "
+                                + delegated_refusal(caller_account, management,
+                                                    "account assignments in the management account",
+                                                    "leave the management account out of this entry (drop it from "
+                                                    "targets.accounts, or include_management_account: false) or run "
+                                                    "it from the management account"))
+        fail_if_problems(refusals, "nothing was changed")
     managed = {a.permission_set_arn for a in desired} | {
         permission_sets[ref] for entry in params["assignments"] for ref in entry["permission_sets"] if ref in permission_sets}
-    caller_account = sts.get_caller_identity(aws_retry=True)["Account"]
     current, strategy = engine.read_current(sso_admin, instance_arn, desired, managed, params["purge"],
                                             caller_account == instance.get("OwnerAccountId"))
     to_create, to_delete, unchanged = engine.plan(desired, current, managed, params["state"], params["purge"])

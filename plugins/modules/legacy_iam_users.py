@@ -229,10 +229,15 @@ def next_state(state, audited):
 def entry(account, name, result, state, refused=()):
     stage = result.get("retirement") or {}
     gone = result.get("exists") and state == "absent" and result.get("changed")
+    if refused:
+        where = "refused"
+    elif not result.get("exists") or gone:
+        where = "absent"
+    else:
+        where = "disabled" if stage.get("disabled_at") else "audited"
     return {"account_id": account["id"], "account_name": account["name"], "user_name": name,
             "exists": bool(result.get("exists")) and not gone,
-            "state": "refused" if refused else ("absent" if not result.get("exists") or gone else
-                                                 ("disabled" if stage.get("disabled_at") else "audited")),
+            "state": where,
             "changed": bool(result.get("changed")), "actions": result.get("actions") or [],
             "backup_file": result.get("backup_file"), "snapshot_file": result.get("snapshot_file"),
             "disabled_at": stage.get("disabled_at"), "quarantine_ends": stage.get("quarantine_ends"),

@@ -203,6 +203,7 @@ from ansible_collections.ssoshift.identity_center.plugins.module_utils.assignmen
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import client
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import fail_if_problems
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.identity_center import discover_instance
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.identity_center import management_account_of
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import INSTANCE_OPTIONS
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import run
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.permission_sets import PermissionSets
@@ -221,8 +222,11 @@ def converge(module):
     sso_admin = limits.attach(counter.attach(client(module, "sso-admin")))
     instance_arn = discover_instance(sso_admin, params["instance_arn"], module.region)[0]["InstanceArn"]
     engine = PermissionSets(sso_admin, instance_arn, module.check_mode, params["wait_timeout"])
+    caller = client(module, "sts").get_caller_identity(aws_retry=True)["Account"]
+    management = management_account_of(client(module, "organizations"))
     result = converge_permission_sets(engine, params["permission_sets"], params["purge_policies"],
-                                      params["purge_tags"], params["provision"])
+                                      params["purge_tags"], params["provision"],
+                                      protected_account=None if caller == management else (caller, management))
     result.update(instance_arn=instance_arn, api_calls=counter.summary())
     return result
 

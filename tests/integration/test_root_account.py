@@ -31,8 +31,8 @@ CONTACTS = {
 @pytest.fixture(scope="module")
 def estate(tmp_path_factory):
     # As the organization phase leaves it: trusted access for Account Management and IAM.
-    yield from private_estate(tmp_path_factory, "root", trusted_services=["account.amazonaws.com",
-                                                                         "iam.amazonaws.com"])
+    yield from private_estate(tmp_path_factory, "root",
+                              trusted_services=["account.amazonaws.com", "iam.amazonaws.com"])
 
 
 def _vars(out, **extra):
