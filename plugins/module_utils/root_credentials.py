@@ -35,11 +35,12 @@ def read(iam):
         password = True
     except is_boto3_error_code("NoSuchEntity"):
         password = False
-    certificates = paginate(iam, "list_signing_certificates", "Certificates")
+    keys = sorted(k["AccessKeyId"] for k in paginate(iam, "list_access_keys", "AccessKeyMetadata"))
+    certificates = sorted(c["CertificateId"] for c in paginate(iam, "list_signing_certificates", "Certificates"))
     return {
         "password": password,
-        "access_keys": sorted(k["AccessKeyId"] for k in paginate(iam, "list_access_keys", "AccessKeyMetadata")),
-        "signing_certificates": sorted(c["CertificateId"] for c in certificates),
+        "access_keys": keys,
+        "signing_certificates": certificates,
         "mfa_devices": sorted(d["SerialNumber"] for d in paginate(iam, "list_mfa_devices", "MFADevices")),
     }
 
