@@ -151,6 +151,16 @@ users:
           description: Credentials used within I(require_unused_days).
           type: list
           elements: dict
+          contains:
+            credential:
+              description: Which credential (the console password, an access key).
+              type: str
+            last_used:
+              description: When it was last used.
+              type: str
+            days_ago:
+              description: How many days ago.
+              type: float
 gate_open:
   description: Whether the run went past the audit (I(replacement_access_verified) and a state other than C(audited)).
   returned: always
