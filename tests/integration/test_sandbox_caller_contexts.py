@@ -358,4 +358,4 @@ def test_delete_session_removes_the_root_users_credentials(estate):
     assert (summary["AccountMFAEnabled"], summary["AccountAccessKeysPresent"]) == (0, 0)
     assert sandbox_tool.control(estate.endpoint, "root-credentials")[estate.accounts["prod"]] == {
         "password": None, "access_keys": [], "signing_certificates": [], "mfa_devices": []}
-    assert _refusal(lambda: prod.delete_access_key(AccessKeyId="AKIANOSUCHKEY0000000")) == ("NoSuchEntity", 404)
+    assert _refusal(lambda: prod.delete_access_key(AccessKeyId="AKIAnosuchkey0000000")) == ("NoSuchEntity", 404)
