@@ -445,9 +445,12 @@ def main(argv=None):
     parser.add_argument("action", choices=["start", "stop", "status"])
     parser.add_argument("--dir", default=os.path.join(os.path.dirname(os.path.dirname(
         os.path.abspath(__file__))), "build", "sandbox"))
+    parser.add_argument("--root-credentials", action="store_true",
+                        help="seed root credentials in the member accounts (and a password on the management "
+                             "account's root), as an estate that predates centralized root access has them")
     args = parser.parse_args(argv)
     if args.action == "start":
-        state = start(args.dir)
+        state = start(args.dir, root_credentials=args.root_credentials)
         print(f"sandbox up at {state['endpoint']} (pid {state['pid']}); accounts: "
               + ", ".join(f"{k}={v}" for k, v in state["accounts"].items()))
         print(f"env file: {_paths(os.path.abspath(args.dir))['env']}")

@@ -90,8 +90,8 @@ def blocking_findings(accounts, fail_on):
 # What to do when a check fails: the console step where no API can do it (the management account's root MFA), or
 # the phase and setting that fixes it.
 REMEDIATION = {
-    "root_mfa": "Sign in to the account as its root user (the management account: nobody else can), open Security "
-                "credentials in the account menu, choose Assign MFA device and register a hardware security key or "
+    "root_mfa": "Sign in to the AWS console as the account's root user (the management account: nobody else can), "
+                "open Security credentials in the account menu, choose Assign MFA device and register a hardware security key or "
                 "an authenticator app. No API does this. For member accounts, remove the root credentials centrally "
                 "instead (root phase, root_account_remove_member_root_credentials).",
     "root_hardware_mfa": "As the root user, in Security credentials, replace the virtual MFA device with a FIDO2 "

@@ -252,8 +252,8 @@ def test_the_string_answer_yes_opens_the_gate_for_the_verify_and_retire_tags(est
     assert not job.ok("Say why the legacy users are only audited")
     keys = box.client("iam").list_access_keys(UserName="ci-deployer")["AccessKeyMetadata"]
     assert keys and {k["Status"] for k in keys} == {"Inactive"}
-    done = job.ok("Show what the retirement did")[0]["msg"]
-    assert len(done) == 1 and done[0].startswith("ci-deployer@management: disabled")
+    done = job.ok("Show the legacy users and what the retirement did")[0]["msg"]
+    assert len(done) == 1 and done[0].startswith("ci-deployer@master:") and done[0].endswith("-> disabled"), done
     assert list((tmp_path / "out" / "backups").glob("*-ci-deployer-*.json"))
 
 

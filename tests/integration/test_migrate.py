@@ -159,7 +159,7 @@ def test_confirmed_migration_disables_the_legacy_users_then_deletes_them_after_t
         assert second.returncode == 0 and second.stats["changed"] == 0, second.failures
         assert recording.writes == []
 
-        third = migrate("-e", "iam_user_retirement_quarantine_days=0", "--tags", "retire")
+        third = migrate("-e", "iam_user_retirement_quarantine_days=0", "--tags", "retire,report")
         assert third.returncode == 0, third.failures
         for client, name in ((iam, "admin"), (iam, "ci-deployer"), (prod_iam, "prod-admin")):
             try:
@@ -168,6 +168,19 @@ def test_confirmed_migration_disables_the_legacy_users_then_deletes_them_after_t
             except client.exceptions.NoSuchEntityException:
                 pass
         assert len(list((out / "backups").glob("*.json"))) == 6
+
+        # The report of that run (only retire and report ran) reads the end state from the estate: every role is
+        # there, the users are deleted with their pre-change backups, and what still fails needs a person.
+        report = json.loads((out / "report.json").read_text())
+        assert sorted(r["account_name"] for r in report["automation_roles"]) == ["dev", "prod", "staging"]
+        assert sorted(r["account_name"] for r in report["break_glass_roles"]) == ["dev", "master", "prod", "staging"]
+        assert {(u["user_name"], u["state"]) for u in report["retired_users"]} == {
+            ("admin", "deleted"), ("ci-deployer", "deleted"), ("prod-admin", "deleted")}
+        assert all(u["backup_file"] for u in report["retired_users"])
+        assert [p["user_name"] for p in report["cli_profiles"]] == ["alice", "bob"]
+        failing = {(a["account_name"], a["id"]) for a in report["posture"]["attention"]}
+        assert failing == {("master", "root_mfa"), ("master", "root_hardware_mfa")}, failing
+        assert all("console" in a["remediation"].lower() for a in report["posture"]["attention"])
     finally:
         sandbox_tool.stop(directory)
 
