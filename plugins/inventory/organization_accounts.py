@@ -14,7 +14,8 @@ description:
   - Groups C(aws_accounts) (all), one group per OU path (C(ou_workloads_prod), a child of C(ou_workloads)),
     plus whatever C(compose), C(groups) and C(keyed_groups) build (for example from tags).
   - The file name must end with C(organization_accounts.yml) or C(organization_accounts.yaml).
-  - Run it with credentials of the management account (or a delegated administrator for Organizations).
+  - Run it with credentials of the management account or of a delegated administrator (AWS Organizations answers
+    its reads only to those); other credentials fail the parse with what to change.
 options:
   plugin:
     description: The name of this plugin.
@@ -83,8 +84,9 @@ from ansible.errors import AnsibleError
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 from ansible_collections.amazon.aws.plugins.plugin_utils.inventory import AWSInventoryBase
 
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import paginate
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import SsoShiftError
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import retry_decorator
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.organizations import administrator_read
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.organizations import describe_organization
 
 
@@ -122,9 +124,10 @@ class InventoryModule(AWSInventoryBase):
     def _read(self):
         organizations = RetryingBotoClientWrapper(self.client("organizations"), retry_decorator())
         tree = describe_organization(organizations)
+        management = tree["organization"]["management_account_id"]
         for account in tree["accounts"]:
-            account["tags"] = {t["Key"]: t["Value"] for t in paginate(
-                organizations, "list_tags_for_resource", "Tags", ResourceId=account["id"])}
+            account["tags"] = {t["Key"]: t["Value"] for t in administrator_read(
+                organizations, "list_tags_for_resource", "Tags", management, ResourceId=account["id"])}
         return tree["accounts"]
 
     def parse(self, inventory, loader, path, cache=True):
@@ -133,6 +136,8 @@ class InventoryModule(AWSInventoryBase):
         if not cached:
             try:
                 accounts = self._read()
+            except SsoShiftError as error:  # a caller AWS Organizations does not answer: what to change
+                raise AnsibleError(f"organization_accounts: {error}") from error
             except Exception as error:  # pylint: disable=broad-except
                 raise AnsibleError(f"organization_accounts: could not read the organization: {error}") from error
             self.update_cached_result(path, cache, accounts)

@@ -40,6 +40,8 @@ def run(module, action, failure_message):
     The collection's own errors (SsoShiftError: the field and the value) fail with every problem listed;
     a bulk run in which some accounts failed (PartialFailure) fails with the others' results and each failed
     account named; AWS errors end in fail_json_aws, whose message names the operation and AWS's error code.
+    A wait that ran out (TimeoutError: a socket, a future or an engine's own wait) fails with `failure_message`
+    and what timed out, never with a traceback.
     """
     try:
         return action()
@@ -51,6 +53,9 @@ def run(module, action, failure_message):
         module.fail_json_aws_error(error)
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
         module.fail_json_aws(error, msg=failure_message)
+    except TimeoutError as error:
+        module.fail_json(msg=f"{failure_message}: timed out ({str(error) or type(error).__name__}); run it again once "
+                         "AWS answers (every step plans from a fresh read)")
 
 
 def warn(module, message):

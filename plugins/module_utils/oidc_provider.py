@@ -8,6 +8,8 @@
 aws_retry=True through an AnsibleAWSModule client).
 """
 
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.automation import provider_host
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import paginate
 
@@ -19,7 +21,8 @@ def _tag_dict(tags):
 def plan_changes(before, desired, purge_client_ids=True, purge_tags=True):
     """What turns the provider `before` ({client_ids, thumbprints, tags}) into `desired`.
 
-    desired["thumbprints"] None leaves them; desired["tags"] None leaves the tags.
+    desired["thumbprints"] None leaves them; desired["tags"] None leaves the tags. Tags are compared with amazon.aws
+    `compare_aws_tags` (purge_tags never removes an `aws:` tag).
     """
     changes = {}
     add = [c for c in desired["client_ids"] if c not in before["client_ids"]]
@@ -32,12 +35,13 @@ def plan_changes(before, desired, purge_client_ids=True, purge_tags=True):
             t.lower() for t in before["thumbprints"]):
         changes["thumbprints"] = list(desired["thumbprints"])
     if desired.get("tags") is not None:
-        tag = {k: v for k, v in desired["tags"].items() if before["tags"].get(k) != v}
-        untag = [k for k in before["tags"] if k not in desired["tags"]] if purge_tags else []
+        # amazon.aws's comparison: a purge never removes AWS-reserved `aws:` tags (IAM refuses to), and values are
+        # compared as text.
+        tag, untag = compare_aws_tags(before["tags"], desired["tags"], purge_tags=purge_tags)
         if tag:
-            changes["tag"] = tag
+            changes["tag"] = {key: str(tag[key]) for key in sorted(tag)}
         if untag:
-            changes["untag"] = untag
+            changes["untag"] = sorted(untag)
     return changes
 
 

@@ -10,6 +10,9 @@ message for an unknown account, a shared name, an ID that YAML read as a number,
 
 import re
 
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import SsoShiftError
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import paginate
 
 # The access model may call the management account "management" whatever its real name is.
@@ -21,6 +24,17 @@ MANAGEMENT_ALIAS = "management"
 CLOSED_STATUSES = ("SUSPENDED", "PENDING_CLOSURE", "CLOSED")
 UNUSABLE_STATUSES = CLOSED_STATUSES + ("PENDING_ACTIVATION",)
 ACCOUNT_ID = re.compile(r"^\d{12}$")
+# AWS Organizations answers DescribeOrganization to every account of the organization, and its other reads (ListRoots,
+# ListAccounts, ListAccountsForParent, ListOrganizationalUnitsForParent, ListAWSServiceAccessForOrganization,
+# ListDelegatedAdministrators, ListDelegatedServicesForAccount, ListTagsForResource) only to the management account and
+# to member accounts registered as delegated administrator of an AWS service (Organizations API reference, "API
+# operations by account"); any other member account - one reached through the member role, for example - gets
+# AccessDeniedException. The same code answers a management account whose IAM policy lacks the action.
+ADMINISTRATOR_READ_REFUSAL = (
+    "AWS Organizations refused {operation} (AccessDeniedException): it answers only the management account "
+    "({management}) and delegated administrators. Run this with the management account's credentials or a delegated "
+    "administrator's - a member account (one reached through the member role, for example) cannot read the "
+    "organization - or, if these credentials are theirs, allow organizations:{operation} in their IAM policy")
 
 
 def account_reference_map(accounts, management_account_id=None):
@@ -35,23 +49,51 @@ def account_reference_map(accounts, management_account_id=None):
     return references
 
 
+def administrator_read(organizations, method, result_key, management_account_id=None, **params):
+    """paginate() of an Organizations read that AWS answers only to the management account and delegated
+    administrators. Its AccessDeniedException raises SsoShiftError (ADMINISTRATOR_READ_REFUSAL: the operation, the
+    management account and what to change); any other error is AWS's."""
+    try:
+        return paginate(organizations, method, result_key, **params)
+    except is_boto3_error_code("AccessDeniedException") as error:
+        raise SsoShiftError(ADMINISTRATOR_READ_REFUSAL.format(
+            operation=getattr(error, "operation_name", None) or method,
+            management=management_account_id or "see DescribeOrganization")) from error
+
+
+def member_caller(organizations, sts):
+    """(caller account ID, management account ID) when the caller is a member account of an organization; None for
+    the management account and for an account in no organization (AWSOrganizationsNotInUseException).
+    One DescribeOrganization (AWS answers it to every member account) and one sts:GetCallerIdentity."""
+    try:
+        management = organizations.describe_organization(aws_retry=True)["Organization"]["MasterAccountId"]
+    except is_boto3_error_code("AWSOrganizationsNotInUseException"):
+        return None
+    caller = sts.get_caller_identity(aws_retry=True)["Account"]
+    return None if caller == management else (caller, management)
+
+
 def describe_organization(organizations):
     """The organization, its roots, OU tree (with paths) and accounts (with OU paths).
 
     One ListRoots, one ListOrganizationalUnitsForParent and one ListAccountsForParent per
-    container: the cheapest walk that yields every account's OU path.
+    container: the cheapest walk that yields every account's OU path. A caller that may not read
+    the tree (a member account that is not a delegated administrator) gets SsoShiftError
+    (ADMINISTRATOR_READ_REFUSAL) before anything else is read.
     """
     organization = organizations.describe_organization(aws_retry=True)["Organization"]
-    roots = paginate(organizations, "list_roots", "Roots")
+    management = organization["MasterAccountId"]
+    roots = administrator_read(organizations, "list_roots", "Roots", management)
     ous = []
     accounts = []
     pending = [(root["Id"], "") for root in roots]
     while pending:
         parent_id, parent_path = pending.pop(0)
-        for account in paginate(organizations, "list_accounts_for_parent", "Accounts", ParentId=parent_id):
+        for account in administrator_read(organizations, "list_accounts_for_parent", "Accounts", management,
+                                          ParentId=parent_id):
             accounts.append(account_to_result(account, parent_id, parent_path))
-        for ou in paginate(organizations, "list_organizational_units_for_parent", "OrganizationalUnits",
-                           ParentId=parent_id):
+        for ou in administrator_read(organizations, "list_organizational_units_for_parent", "OrganizationalUnits",
+                                     management, ParentId=parent_id):
             path = f"{parent_path}/{ou['Name']}" if parent_path else ou["Name"]
             ous.append({"id": ou["Id"], "name": ou["Name"], "arn": ou["Arn"], "path": path, "parent_id": parent_id})
             pending.append((ou["Id"], path))
@@ -188,8 +230,10 @@ class AccountIndex:
 def read_account_index(organizations):
     """AccountIndex of the organization: DescribeOrganization (the management account) and ListAccounts
     (every account with its status; 20 a page). ListAccounts works from the management account and from a
-    delegated administrator of an AWS service (Identity Center's included)."""
+    delegated administrator of an AWS service (Identity Center's included); another member account gets
+    SsoShiftError (ADMINISTRATOR_READ_REFUSAL), before any account is read or written."""
     organization = organizations.describe_organization(aws_retry=True)["Organization"]
+    listed = administrator_read(organizations, "list_accounts", "Accounts", organization["MasterAccountId"])
     accounts = [{"id": a["Id"], "name": a["Name"], "email": a.get("Email"), "arn": a.get("Arn"),
-                 "status": account_state(a)} for a in paginate(organizations, "list_accounts", "Accounts")]
+                 "status": account_state(a)} for a in listed]
     return AccountIndex(accounts, organization["MasterAccountId"])

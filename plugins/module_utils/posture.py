@@ -223,23 +223,40 @@ def assess(facts, unused_days=45, now=None):
     return checks
 
 
-def _credential_report(iam, timeout=60, sleep=time.sleep):
+def _credential_report(iam, timeout=60, sleep=time.sleep, clock=time.monotonic):
     """Rows of a fresh credential report. GenerateCredentialReport answers STARTED, then INPROGRESS, then
-    COMPLETE (IAM makes at most one every four hours and returns the last one meanwhile)."""
-    deadline = time.monotonic() + timeout
+    COMPLETE (IAM makes at most one every four hours and returns the last one meanwhile). A report still not
+    COMPLETE after `timeout` seconds raises SsoShiftError (never TimeoutError): its checks are then unknown."""
+    deadline = clock() + timeout
     while iam.generate_credential_report(aws_retry=True)["State"] != "COMPLETE":
-        if time.monotonic() > deadline:
+        if clock() > deadline:
             raise SsoShiftError(f"the IAM credential report was not ready after {timeout}s")
         sleep(1)
     return parse_credential_report(iam.get_credential_report(aws_retry=True)["Content"])
 
 
+# IAM's answers that leave the credential report unreadable for this run (IAM API reference, GenerateCredentialReport
+# and GetCredentialReport): its checks are unknown, with the reason, and the other checks are still read.
+_REPORT_ANSWERS = {
+    "ReportInProgress": "the IAM credential report was still being generated (ReportInProgress); run again",
+    "ReportExpired": "the IAM credential report had expired before it was read (ReportExpired); run again",
+    "ReportNotPresent": "IAM had no credential report to return (ReportNotPresent); run again",
+    "LimitExceeded": "IAM refused to generate a credential report (LimitExceeded); run again later",
+}
+
+
+_MEMBER_CALLER = "AccountNotManagementOrDelegatedAdministratorException"
+# ListInstances shows the organization instance only to the management account and Identity Center's delegated
+# administrator: the empty list another member account gets says nothing about Identity Center being in use.
+_NOT_ADMINISTERING = ("this member account does not administer IAM Identity Center, and AWS shows the organization "
+                      "instance only to the management account and to Identity Center's delegated administrator (an "
+                      "empty ListInstances here says nothing); account_security_info with accounts reads it from there")
 # What an organization-level read answers where it is not allowed or not set up, and what it means.
 # AWS IAM API reference, ListOrganizationsFeatures: only the management account or the IAM delegated
 # administrator may call it; it needs trusted access for iam.amazonaws.com and an organization with all
 # features. Without trusted access, centralized root access cannot be enabled: the check fails, with why.
 _FEATURES_ANSWERS = {
-    "AccountNotManagementOrDelegatedAdministratorException": (
+    _MEMBER_CALLER: (
         None, "only the management account or the IAM delegated administrator can read it "
               "(AccountNotManagementOrDelegatedAdministratorException); account_security_info with accounts reads "
               "it once from there for every account"),
@@ -283,6 +300,12 @@ def gather_organization(iam, sso_admin):
     facts["identity_center_instances"] = _optional(
         facts, "identity_center_instances",
         lambda: [i["InstanceArn"] for i in paginate(sso_admin, "list_instances", "Instances")])
+    if facts["identity_center_instances"] == [] and (facts["unknown"].get("organizations_features")
+                                                     == _FEATURES_ANSWERS[_MEMBER_CALLER][1]):
+        # IAM just said the caller is a member account (neither the management account nor IAM's delegated
+        # administrator), and it sees no instance: not administering Identity Center, not "Identity Center unused".
+        facts["identity_center_instances"] = None
+        facts["unknown"]["identity_center_instances"] = _NOT_ADMINISTERING
     return facts
 
 
@@ -295,6 +318,9 @@ def gather_account(iam, account):
     except SsoShiftError as error:
         facts["credential_report"] = None
         facts["unknown"]["credential_report"] = str(error)
+    except is_boto3_error_code(list(_REPORT_ANSWERS)) as error:
+        facts["credential_report"] = None
+        facts["unknown"]["credential_report"] = _REPORT_ANSWERS[error.response["Error"]["Code"]]
     facts["virtual_mfa_devices"] = paginate(iam, "list_virtual_mfa_devices", "VirtualMFADevices",
                                             AssignmentStatus="Assigned")
     try:

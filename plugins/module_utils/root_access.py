@@ -34,9 +34,19 @@ _PREREQUISITES = {
     "OrganizationNotInAllFeaturesModeException": "the organization does not have all features enabled",
     "OrganizationNotFoundException": "the account is not in an organization",
     "AccountNotManagementOrDelegatedAdministratorException": (
-        "run it from the management account or the IAM delegated administrator"),
-    "CallerIsNotManagementAccountException": "run it from the management account",
+        "the caller is a member account: only the management account can enable or disable these features (the IAM "
+        "delegated administrator can only read them); run it with the management account's credentials"),
+    "CallerIsNotManagementAccountException": (
+        "the caller is the IAM delegated administrator, which can read these features but not change them; run it "
+        "with the management account's credentials"),
 }
+# IAM API reference (Enable/DisableOrganizationsRootCredentialsManagement, Enable/DisableOrganizationsRootSessions):
+# only the management account changes the features; the IAM delegated administrator gets
+# CallerIsNotManagementAccountException. Checked before the first write (check mode too), so the plan says so.
+ONLY_MANAGEMENT_CHANGES = (
+    "centralized root access: the caller ({caller}) is not the management account ({management}); only the management "
+    "account can {verb} {features} (the IAM delegated administrator can only read them: "
+    "CallerIsNotManagementAccountException). Run it with the management account's credentials; nothing was changed")
 
 
 def is_prerequisite(error):
@@ -50,11 +60,15 @@ def _explain(error):
     return None
 
 
-def ensure_root_access(iam, features, state="present", check_mode=False):
+def ensure_root_access(iam, features, state="present", check_mode=False, member_caller=None):
     """Enable (present) or disable (absent) the given features; returns the result dict.
 
     An endpoint without the IAM organizations-features API (local emulators; AWS has it
     everywhere) gives supported=false and the reason, so a caller can report it rather than stop.
+    member_caller: a callable, called once when there is something to change, before any write (check mode too),
+    returning (caller account ID, management account ID) when the caller is a member account, else None; a member
+    account is refused with SsoShiftError (ONLY_MANAGEMENT_CHANGES). A caller AWS does not let read the features gets
+    SsoShiftError naming the prerequisite (_PREREQUISITES).
     """
     try:
         enabled = set(iam.list_organizations_features(aws_retry=True).get("EnabledFeatures", []))
@@ -73,9 +87,14 @@ def ensure_root_access(iam, features, state="present", check_mode=False):
         return {"changed": False, "supported": False, "changes": [], "enabled_features": [],
                 "msg": "the endpoint does not implement iam:ListOrganizationsFeatures; "
                        "centralized root access was not checked or changed"}
+    wanted = set(features)
+    changes = sorted(wanted - enabled) if state == "present" else sorted(wanted & enabled)
+    member = member_caller() if changes and member_caller else None
+    if member:
+        raise SsoShiftError(ONLY_MANAGEMENT_CHANGES.format(caller=member[0], management=member[1],
+                                                           verb="enable" if state == "present" else "disable",
+                                                           features=" and ".join(changes)))
     try:
-        wanted = set(features)
-        changes = sorted(wanted - enabled) if state == "present" else sorted(wanted & enabled)
         if not check_mode:
             for feature in changes:
                 method = FEATURES[feature][0 if state == "present" else 1]

@@ -175,7 +175,9 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.ssoshift.identity_center.plugins.module_utils import cli_config
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import PartialFailure
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import SsoShiftError
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import run
 
 FILE_MODE = 0o600
 
@@ -185,6 +187,36 @@ def plan_file(params, path, text):
     return cli_config.plan_config(text, path, params["sso_session"], params["start_url"], params["sso_region"],
                                   params["registration_scopes"], params["profiles"], params["profile_name_template"],
                                   params["region"], params["output"], params["state"])
+
+
+def converge(module):
+    path = os.path.realpath(module.params["path"])
+    try:
+        text, exists, mode = cli_config.read_text(path)
+    except UnicodeDecodeError as error:
+        raise SsoShiftError(f"path: '{path}' is not UTF-8 text ({error}); nothing was changed") from error
+    except OSError as error:
+        raise SsoShiftError(f"path: cannot read '{path}': {error}") from error
+    new_text, profiles, plan = plan_file(module.params, path, text)
+
+    # With state=present the file holds our sessions, so it is kept private (0600) even when its text is right.
+    fix_mode = module.params["state"] == "present" and exists and mode != FILE_MODE
+    changed = new_text != text or fix_mode
+    result = dict(changed=changed, path=path, profiles=profiles, plan=plan)
+    if module._diff:
+        result["diff"] = dict(before=text, after=new_text, before_header=path, after_header=path)
+        if fix_mode:
+            result["diff"]["before_header"] = f"{path} (mode {mode:04o})"
+            result["diff"]["after_header"] = f"{path} (mode {FILE_MODE:04o})"
+    if changed and not module.check_mode:
+        if module.params["backup"] and exists:
+            result["backup_file"] = module.backup_local(path)
+            os.chmod(result["backup_file"], FILE_MODE)
+        try:
+            cli_config.write_atomically(path, new_text, FILE_MODE)
+        except OSError as error:
+            raise PartialFailure(f"path: cannot write '{path}': {error}; the file was not changed", result) from error
+    return result
 
 
 def main():
@@ -205,36 +237,7 @@ def main():
         required_if=[("state", "present", ("start_url", "sso_region"))],
         supports_check_mode=True,
     )
-    path = os.path.realpath(module.params["path"])
-    try:
-        text, exists, mode = cli_config.read_text(path)
-    except UnicodeDecodeError as error:
-        module.fail_json(msg=f"path: '{path}' is not UTF-8 text ({error}); nothing was changed")
-    except OSError as error:
-        module.fail_json(msg=f"path: cannot read '{path}': {error}")
-    try:
-        new_text, profiles, plan = plan_file(module.params, path, text)
-    except SsoShiftError as error:
-        module.fail_json(msg=str(error), problems=error.problems)
-
-    # With state=present the file holds our sessions, so it is kept private (0600) even when its text is right.
-    fix_mode = module.params["state"] == "present" and exists and mode != FILE_MODE
-    changed = new_text != text or fix_mode
-    result = dict(changed=changed, path=path, profiles=profiles, plan=plan)
-    if module._diff:
-        result["diff"] = dict(before=text, after=new_text, before_header=path, after_header=path)
-        if fix_mode:
-            result["diff"]["before_header"] = f"{path} (mode {mode:04o})"
-            result["diff"]["after_header"] = f"{path} (mode {FILE_MODE:04o})"
-    if changed and not module.check_mode:
-        if module.params["backup"] and exists:
-            result["backup_file"] = module.backup_local(path)
-            os.chmod(result["backup_file"], FILE_MODE)
-        try:
-            cli_config.write_atomically(path, new_text, FILE_MODE)
-        except OSError as error:
-            module.fail_json(msg=f"path: cannot write '{path}': {error}", **result)
-    module.exit_json(**result)
+    module.exit_json(**run(module, lambda: converge(module), "Failed to write the AWS CLI configuration"))
 
 
 if __name__ == "__main__":

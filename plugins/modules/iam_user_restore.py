@@ -106,6 +106,8 @@ import os
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import PartialFailure
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import SsoShiftError
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import client
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_footprint import read_footprint
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import READABLE_FORMATS
@@ -116,6 +118,7 @@ from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retir
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import restore_steps
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import restore_target
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.iam_retirement import same_user
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import run
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import warn
 
 try:
@@ -124,15 +127,15 @@ except ImportError:
     pass  # handled by AnsibleAWSModule
 
 
-def load_backup(module, path):
+def load_backup(path):
     try:
         backup = read_backup(path)
     except OSError as error:
-        module.fail_json(msg=f"backup_file: cannot read '{path}': {error}")
+        raise SsoShiftError(f"backup_file: cannot read '{path}': {error}") from error
     except ValueError as error:
-        module.fail_json(msg=f"backup_file: {error}")
+        raise SsoShiftError(f"backup_file: {error}") from error
     if not backup.get("account_id"):
-        module.fail_json(msg=f"backup_file: '{path}' names no account_id (formats {READABLE_FORMATS})")
+        raise SsoShiftError(f"backup_file: '{path}' names no account_id (formats {READABLE_FORMATS})")
     return backup
 
 
@@ -156,20 +159,20 @@ def _lost_message(user, lost, done):
 
 def restore(module):
     path = os.path.abspath(module.params["backup_file"])
-    backup = load_backup(module, path)
+    backup = load_backup(path)
     target, pre_change, notes = target_of(module, path, backup)
     caller_account = client(module, "sts").get_caller_identity(aws_retry=True)["Account"]
     if str(backup["account_id"]) != caller_account:
-        module.fail_json(msg=f"backup_file: the backup is of account {backup['account_id']} but these credentials "
-                         f"are for account {caller_account}; nothing was changed. Run it in account "
-                         f"{backup['account_id']} (playbooks/restore_iam_user.yml assumes the role there).")
+        raise SsoShiftError(f"backup_file: the backup is of account {backup['account_id']} but these credentials "
+                            f"are for account {caller_account}; nothing was changed. Run it in account "
+                            f"{backup['account_id']} (playbooks/restore_iam_user.yml assumes the role there).")
     iam = client(module, "iam")
     current = read_footprint(iam, target["user_name"])
     known_ids = {backup["footprint"].get("user_id"), target.get("user_id")} - {None}
     if current is not None and not same_user(target, current, known_ids):
-        module.fail_json(msg=f"IAM user '{target['user_name']}' exists but is not the user of this backup (ID "
-                         f"{current['user_id']}, the backup's is {target['user_id']}); nothing was changed. Its "
-                         "policies and groups are not granted to a different user of the same name.")
+        raise SsoShiftError(f"backup_file: IAM user '{target['user_name']}' exists but is not the user of this backup "
+                            f"(ID {current['user_id']}, the backup's is {target['user_id']}); nothing was changed. Its "
+                            "policies and groups are not granted to a different user of the same name.")
     for part in target.get("unsupported_reads") or []:
         notes.append(f"{part} was not answered when the backup was written: if the user had such credentials, "
                      "they are not in the backup and are not listed below")
@@ -191,7 +194,7 @@ def restore(module):
                                  actions=done, lost_credentials=lost, whole=False, restored_to=pre_change)
         result["actions"] = done
     if lost:
-        module.fail_json(msg=_lost_message(target["user_name"], lost, result["actions"]), **result)
+        raise PartialFailure(_lost_message(target["user_name"], lost, result["actions"]), result)
     return result
 
 
@@ -200,11 +203,7 @@ def main():
         argument_spec=dict(backup_file=dict(type="path", required=True)),
         supports_check_mode=True,
     )
-    try:
-        result = restore(module)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
-        module.fail_json_aws(error, msg="Failed to restore the IAM user")
-    module.exit_json(**result)
+    module.exit_json(**run(module, lambda: restore(module), "Failed to restore the IAM user"))
 
 
 if __name__ == "__main__":

@@ -333,16 +333,34 @@ import datetime
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import SsoShiftError
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import client
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.legacy_users import Refused
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.legacy_users import StepFailed
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.legacy_users import retire_user
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import run
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import warn
 
-try:
-    import botocore
-except ImportError:
-    pass  # handled by AnsibleAWSModule
+
+def retire(module):
+    params = module.params
+    for option in ("require_unused_days", "quarantine_days"):
+        if params[option] < 0:
+            raise SsoShiftError(f"{option} must be 0 or more, got {params[option]}")
+    clock = datetime.datetime.now(datetime.timezone.utc)
+    now = clock.replace(microsecond=0)  # the disabled-at tag and backup names carry whole seconds
+    identity = client(module, "sts").get_caller_identity(aws_retry=True)
+    caller = {"arn": identity["Arn"], "account_id": identity["Account"]}
+    try:
+        return retire_user(client(module, "iam"), params["name"], params, caller, now, clock, module.check_mode,
+                           lambda text: warn(module, text))
+    except Refused as refused:
+        module.fail_json(msg=str(refused), interlocks=refused.reasons, exists=True,
+                         is_caller=refused.result["is_caller"], evidence=refused.result["evidence"],
+                         retirement=refused.result["retirement"], backup_file=refused.result["backup_file"])
+    except StepFailed as failed:
+        module.fail_json_aws(failed.error, msg=str(failed), actions=failed.done, backup_file=failed.backup_file,
+                             snapshot_file=failed.snapshot_file)
 
 
 def main():
@@ -358,28 +376,8 @@ def main():
         ),
         supports_check_mode=True,
     )
-    params = module.params
-    for option in ("require_unused_days", "quarantine_days"):
-        if params[option] < 0:
-            module.fail_json(msg=f"{option} must be 0 or more, got {params[option]}")
-    clock = datetime.datetime.now(datetime.timezone.utc)
-    now = clock.replace(microsecond=0)  # the disabled-at tag and backup names carry whole seconds
-    try:
-        identity = client(module, "sts").get_caller_identity(aws_retry=True)
-        caller = {"arn": identity["Arn"], "account_id": identity["Account"]}
-        result = retire_user(client(module, "iam"), params["name"], params, caller, now, clock, module.check_mode,
-                             lambda text: warn(module, text))
-    except Refused as refused:
-        module.fail_json(msg=str(refused), interlocks=refused.reasons, exists=True,
-                         is_caller=refused.result["is_caller"], evidence=refused.result["evidence"],
-                         retirement=refused.result["retirement"], backup_file=refused.result["backup_file"])
-    except StepFailed as failed:
-        module.fail_json_aws(failed.error, msg=str(failed), actions=failed.done, backup_file=failed.backup_file,
-                             snapshot_file=failed.snapshot_file)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
-        verb = {"audited": "read", "disabled": "disable", "absent": "delete"}[params["state"]]
-        module.fail_json_aws(error, msg=f"Failed to {verb} IAM user '{params['name']}'")
-    module.exit_json(**result)
+    verb = {"audited": "read", "disabled": "disable", "absent": "delete"}[module.params["state"]]
+    module.exit_json(**run(module, lambda: retire(module), f"Failed to {verb} IAM user '{module.params['name']}'"))
 
 
 if __name__ == "__main__":

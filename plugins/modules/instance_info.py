@@ -11,7 +11,9 @@ description:
   - Lists the IAM Identity Center instances visible to the caller and selects the one to act on.
   - Exactly one instance is used as is. When several are visible, I(instance_arn) must name one.
     When none is visible the module fails and names the console step that enables an
-    organization instance, because AWS offers no API to create one.
+    organization instance, because AWS offers no API to create one; from a member account that does
+    not administer Identity Center (AWS shows it such an account no instance) it says so instead, and
+    where to run it.
   - Returns the instance ARN, identity store ID, owner account, status and the AWS access portal URL.
   - Run it from the organization's management account or the delegated administrator account,
     in the region where Identity Center is enabled.
@@ -121,17 +123,47 @@ instances:
       type: str
 """
 
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import SsoShiftError
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import client
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.identity_center import discover_instance
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import paginate
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.identity_center import instance_to_result
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.identity_center import select_instance
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import run
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.organizations import member_caller
 
-try:
-    import botocore
-except ImportError:
-    pass  # handled by AnsibleAWSModule
+# ListInstances shows the organization instance only to the management account and to Identity Center's delegated
+# administrator; any other member account gets an empty list, not an error (IAM Identity Center user guide, "Delegated
+# administration"). Said so, rather than the console step that enables an instance, which would be wrong advice.
+NOT_ADMINISTERING = (
+    "No IAM Identity Center instance is visible to account {caller} in region {region}. It is a member account of the "
+    "organization, and AWS shows the organization instance only to the management account ({management}) and to "
+    "Identity Center's delegated administrator: run this with one of their credentials (or have the management account "
+    "register {caller} as delegated administrator of sso.amazonaws.com), in the region where Identity Center is enabled"
+)
+
+
+def read(module):
+    instances = paginate(client(module, "sso-admin"), "list_instances", "Instances")
+    if not instances:
+        # Only on the failure path: one DescribeOrganization and one GetCallerIdentity tell a member account apart
+        # (credentials without organizations:DescribeOrganization get the console step, as before).
+        try:
+            member = member_caller(client(module, "organizations"), client(module, "sts"))
+        except is_boto3_error_code("AccessDeniedException"):
+            member = None
+        if member:
+            raise SsoShiftError(NOT_ADMINISTERING.format(caller=member[0], management=member[1],
+                                                         region=module.region or "(default)"))
+    selected = select_instance(instances, module.params["instance_arn"], module.region)
+    override = module.params["portal_url"]
+    return dict(
+        changed=False,
+        instance=dict(instance_to_result(selected, override), region=module.region),
+        instances=[dict(instance_to_result(instance), region=module.region) for instance in instances],
+    )
 
 
 def main():
@@ -142,20 +174,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    sso_admin = client(module, "sso-admin")
-    try:
-        selected, instances = discover_instance(sso_admin, module.params["instance_arn"], module.region)
-    except SsoShiftError as error:
-        module.fail_json(msg=str(error))
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
-        module.fail_json_aws(error, msg="Failed to list IAM Identity Center instances")
-
-    override = module.params["portal_url"]
-    module.exit_json(
-        changed=False,
-        instance=dict(instance_to_result(selected, override), region=module.region),
-        instances=[dict(instance_to_result(instance), region=module.region) for instance in instances],
-    )
+    module.exit_json(**run(module, lambda: read(module), "Failed to list IAM Identity Center instances"))
 
 
 if __name__ == "__main__":

@@ -13,7 +13,10 @@ description:
     starts a handshake that every member account must accept; the module fails and names the exact steps.
   - Enables trusted access for I(trusted_services) that lack it (C(EnableAWSServiceAccess)). Services not
     listed are left as they are.
-  - Run it from the management account.
+  - Run it from the management account. A delegated administrator may run it to read the organization and to check
+    that the services already have trusted access; a service that lacks it is refused before any write (only the
+    management account may enable trusted access). A member account that is neither is refused before any write
+    (AWS Organizations answers its reads only to those two).
 options:
   trusted_services:
     description:
@@ -101,8 +104,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import SsoShiftError
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import client
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import fail_if_problems
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import paginate
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import run
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.organizations import administrator_read
 
 # Services that support trusted access with AWS Organizations (AWS Organizations User Guide,
 # "AWS services that you can use with AWS Organizations"). A name outside it is almost always a typo.
@@ -132,6 +135,16 @@ CONSOLIDATED_BILLING_STEPS = (
     "management account, and run this again."
 )
 
+# EnableAWSServiceAccess "can be called only from the organization's management account" (Organizations API
+# reference); a delegated administrator gets AccessDeniedException. Refused before the first enable.
+ONLY_MANAGEMENT_ENABLES = (
+    "trusted_services: trusted access is missing for {services}, and only the management account ({management}) can "
+    "enable it: the caller ({caller}) is a member account, which AWS refuses (EnableAWSServiceAccess answers "
+    "AccessDeniedException). Run the organization phase from the management account, have it run `aws organizations "
+    "enable-aws-service-access --service-principal <service>` for each, or leave these services out of "
+    "trusted_services; nothing was changed"
+)
+
 
 def _view(organization):
     return {"id": organization["Id"], "arn": organization["Arn"], "feature_set": organization["FeatureSet"],
@@ -156,13 +169,20 @@ def ensure(module):
         organization = organizations.create_organization(FeatureSet="ALL", aws_retry=True)["Organization"]
     if organization["FeatureSet"] != "ALL":
         raise SsoShiftError(CONSOLIDATED_BILLING_STEPS.format(id=organization["Id"]))
-    enabled = {s["ServicePrincipal"] for s in paginate(organizations, "list_aws_service_access_for_organization",
-                                                       "EnabledServicePrincipals")}
+    management = organization["MasterAccountId"]
+    enabled = {s["ServicePrincipal"] for s in administrator_read(
+        organizations, "list_aws_service_access_for_organization", "EnabledServicePrincipals", management)}
     to_enable = sorted(set(services) - enabled)
+    if to_enable and not created:
+        caller = client(module, "sts").get_caller_identity(aws_retry=True)["Account"]
+        if caller != management:
+            raise SsoShiftError(ONLY_MANAGEMENT_ENABLES.format(services=", ".join(to_enable), management=management,
+                                                               caller=caller))
     if not module.check_mode:
         for service in to_enable:
             organizations.enable_aws_service_access(ServicePrincipal=service, aws_retry=True)
-    roots = [{"id": r["Id"], "arn": r["Arn"], "name": r["Name"]} for r in paginate(organizations, "list_roots", "Roots")]
+    roots = [{"id": r["Id"], "arn": r["Arn"], "name": r["Name"]}
+             for r in administrator_read(organizations, "list_roots", "Roots", management)]
     return dict(changed=created or bool(to_enable), created=created, organization=_view(organization), roots=roots,
                 trusted_services=sorted(enabled | set(to_enable)), enabled_services=to_enable,
                 diff={"before": {"trusted_services": sorted(enabled)},

@@ -12,7 +12,9 @@ description:
     (for example C(Workloads/Prod)), every account with its OU path, the services with trusted access
     and the delegated administrators.
   - Accounts can then be referred to by name or ID anywhere in the access model.
-  - Run it from the management account or a delegated administrator for Organizations.
+  - Run it from the management account or a delegated administrator (of any AWS service, IAM Identity Center's
+    included). AWS Organizations answers its reads only to those; another member account is refused with what to
+    change.
 options: {}
 author:
   - ssoshift contributors (@ssoshift)
@@ -145,31 +147,30 @@ delegated_administrators:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import client
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import paginate
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import run
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.organizations import administrator_read
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.organizations import describe_organization
 
-try:
-    import botocore
-except ImportError:
-    pass  # handled by AnsibleAWSModule
+
+def read(module):
+    organizations = client(module, "organizations")
+    result = describe_organization(organizations)
+    management = result["organization"]["management_account_id"]
+    result["trusted_services"] = sorted(s["ServicePrincipal"] for s in administrator_read(
+        organizations, "list_aws_service_access_for_organization", "EnabledServicePrincipals", management))
+    result["delegated_administrators"] = []
+    for admin in administrator_read(organizations, "list_delegated_administrators", "DelegatedAdministrators",
+                                    management):
+        services = administrator_read(organizations, "list_delegated_services_for_account", "DelegatedServices",
+                                      management, AccountId=admin["Id"])
+        result["delegated_administrators"].append({"id": admin["Id"], "name": admin.get("Name"),
+                                                   "services": sorted(s["ServicePrincipal"] for s in services)})
+    return dict(changed=False, **result)
 
 
 def main():
     module = AnsibleAWSModule(argument_spec={}, supports_check_mode=True)
-    organizations = client(module, "organizations")
-    try:
-        result = describe_organization(organizations)
-        result["trusted_services"] = sorted(s["ServicePrincipal"] for s in paginate(
-            organizations, "list_aws_service_access_for_organization", "EnabledServicePrincipals"))
-        result["delegated_administrators"] = []
-        for admin in paginate(organizations, "list_delegated_administrators", "DelegatedAdministrators"):
-            services = paginate(organizations, "list_delegated_services_for_account", "DelegatedServices",
-                                AccountId=admin["Id"])
-            result["delegated_administrators"].append({"id": admin["Id"], "name": admin.get("Name"),
-                                                       "services": sorted(s["ServicePrincipal"] for s in services)})
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
-        module.fail_json_aws(error, msg="Failed to describe the AWS organization")
-    module.exit_json(changed=False, **result)
+    module.exit_json(**run(module, lambda: read(module), "Failed to describe the AWS organization"))
 
 
 if __name__ == "__main__":

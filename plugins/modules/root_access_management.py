@@ -16,6 +16,9 @@ description:
     account through short, audited privileged sessions.
   - Needs AWS Organizations with all features and trusted access for C(iam.amazonaws.com)
     (M(ssoshift.identity_center.organization)); a missing prerequisite fails with what to do.
+  - Only the management account changes the features; the IAM delegated administrator may only read them. From any
+    other account a change is refused before any write, check mode included, naming the management account. In check
+    mode before trusted access for C(iam.amazonaws.com) exists, both features are planned instead.
   - Root credentials are never read, created or stored by this collection.
   - An endpoint that does not implement these IAM calls (a local emulator) gives C(supported=false) and a
     warning instead of a failure; AWS itself always has them.
@@ -67,6 +70,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import client
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import warn
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import run
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.organizations import member_caller
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.root_access import ensure_root_access
 
 
@@ -80,7 +84,8 @@ def main():
         supports_check_mode=True,
     )
     result = run(module, lambda: ensure_root_access(
-        client(module, "iam"), module.params["features"], module.params["state"], module.check_mode),
+        client(module, "iam"), module.params["features"], module.params["state"], module.check_mode,
+        member_caller=lambda: member_caller(client(module, "organizations"), client(module, "sts"))),
         "Failed to manage centralized root access")
     if not result["supported"]:
         warn(module, result["msg"])
