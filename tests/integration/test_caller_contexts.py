@@ -164,8 +164,8 @@ def test_fresh_organisation_from_its_management_account_and_from_a_member_accoun
         # Rows 5, 10 (F, MR): the inventory plugin reads the tree and tags from the management account; from a
         # member account the parse fails with what to change.
         code, listing, dummy = _inventory(box, tmp_path)
-        assert code == 0 and sorted(json.loads(listing)["aws_accounts"]["hosts"]) == ["dev", "master", "prod",
-                                                                                       "staging"]
+        hosts = sorted(json.loads(listing)["aws_accounts"]["hosts"])
+        assert code == 0 and hosts == ["dev", "master", "prod", "staging"]
         code, dummy, errors = _inventory(box, tmp_path, member)
         assert code != 0 and "Traceback" not in errors
         assert "organization_accounts: AWS Organizations refused ListRoots (AccessDeniedException)" in " ".join(

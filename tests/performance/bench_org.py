@@ -13,6 +13,7 @@ Prints a table, writes the figures with `--json FILE`, and with `--plot FILE` a 
 
 import argparse
 import collections
+import datetime
 import json
 import os
 import subprocess
@@ -36,8 +37,9 @@ OUS = ("Workloads/NonProd", "Workloads/Prod")
 
 
 class ProcessSampler(threading.Thread):
-    """Module processes started (distinct PIDs running an AnsiballZ_ payload from `tmp`, this run's own Ansible
-    temporary folder, so other runs on the machine are not counted) and their peak RSS (VmHWM)."""
+    """Module processes started (distinct PIDs of a Python interpreter running an AnsiballZ_ payload from `tmp`, this
+    run's own Ansible temporary folder, so other runs on the machine are not counted; the shell, chmod and rm commands
+    Ansible runs around each payload are not module processes) and their peak RSS (VmHWM)."""
 
     def __init__(self, tmp):
         super().__init__(daemon=True)
@@ -53,9 +55,11 @@ class ProcessSampler(threading.Thread):
                     continue
                 try:
                     with open(f"/proc/{pid}/cmdline", "rb") as handle:
-                        command = handle.read()
-                        if b"AnsiballZ_" not in command or self.marker not in command:
-                            continue
+                        argv = handle.read().split(b"\0")
+                    # The interpreter running a module payload; not the shell, chmod and rm commands around it.
+                    if (len(argv) < 2 or b"python" not in os.path.basename(argv[0])
+                            or not os.path.basename(argv[1]).startswith(b"AnsiballZ_") or self.marker not in argv[1]):
+                        continue
                     self.pids.add(pid)
                     with open(f"/proc/{pid}/status") as handle:
                         for line in handle:
@@ -129,6 +133,8 @@ def run_migrate(endpoint, model_file, workdir, check=False):
     stats = report["stats"]["localhost"]
     executed = sum(1 for play in report["plays"] for task in play["tasks"]
                    if not task["hosts"].get("localhost", {}).get("skipped"))
+    slowest = sorted(((_seconds(task["task"].get("duration") or {}), task["task"]["name"])
+                      for play in report["plays"] for task in play["tasks"]), reverse=True)[:8]
     actions = collections.Counter(sandbox_tool.iam_action_of(entry) for entry in entries)
     operations = [sandbox_tool.operation_of(entry) for entry in entries]
     by_service = collections.Counter(action.split(":")[0] for action in actions.elements())
@@ -136,7 +142,17 @@ def run_migrate(endpoint, model_file, workdir, check=False):
             "module_processes": len(sampler.pids), "peak_module_rss_mb": round(sampler.peak_kb / 1024, 1),
             "api_calls": sum(actions.values()), "api_calls_by_service": dict(sorted(by_service.items())),
             "api_calls_by_operation": dict(sorted(actions.items())),
-            "writes": len(sandbox_tool.write_operations(operations))}
+            "writes": len(sandbox_tool.write_operations(operations)),
+            "slowest_tasks": [{"task": name, "seconds": seconds} for seconds, name in slowest]}
+
+
+def _seconds(duration):
+    """A task's wall time from the json callback's ISO start and end (0 when it did not run)."""
+    if not duration.get("start") or not duration.get("end"):
+        return 0.0
+    parse = datetime.datetime.fromisoformat
+    return round((parse(duration["end"].replace("Z", "+00:00")) - parse(duration["start"].replace("Z", "+00:00")))
+                 .total_seconds(), 1)
 
 
 def measure(size, workdir):

@@ -261,4 +261,3 @@ def test_sso_shift_error_lists_every_problem():
     with pytest.raises(SystemExit):
         modules.run(module, _raising(SsoShiftError("2 problems", ["a: 1", "b: 2"])), "Failed")
     assert module.failed[1] == {"msg": "2 problems", "problems": ["a: 1", "b: 2"]}
-
