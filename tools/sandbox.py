@@ -39,6 +39,8 @@ ROOT_CREDENTIALS = {
 }
 MANAGEMENT_ROOT = {"password": True}
 OU_LAYOUT = {"dev": "Workloads/NonProd", "staging": "Workloads/NonProd", "prod": "Workloads/Prod"}
+# Where the seed option extra_accounts puts its accounts, one after the other.
+SCALE_OUS = ("Workloads/NonProd", "Workloads/Prod")
 
 # A virtual MFA device cannot be enabled without two TOTP codes; moto accepts any six digits.
 _MFA_CODES = ("123456", "654321")
@@ -224,7 +226,7 @@ def _seed_legacy_user(iam, name, policy_arns=(), access_keys=0, password=False, 
 
 
 def seed(endpoint, trusted_services=(), root_access=False, root_credentials=False, delegated_admin=None,
-         closed_accounts=(), pending_closure_accounts=()):
+         closed_accounts=(), pending_closure_accounts=(), extra_accounts=0):
     """Seed the legacy estate (docs/sandbox.md). Same names every run; IDs are moto's.
 
     Opt-in options (the default estate is a fresh organisation: no trusted access, no delegated administrator):
@@ -235,7 +237,9 @@ def seed(endpoint, trusted_services=(), root_access=False, root_credentials=Fals
     delegated_admin: an account name ("dev") registered as delegated administrator of Identity Center
       (trusted access for sso.amazonaws.com first), with OPERATOR_ROLE in every other account trusting it;
     closed_accounts / pending_closure_accounts: names of extra accounts (in Workloads/NonProd) created and
-      closed with CloseAccount, waited for until SUSPENDED / held in PENDING_CLOSURE.
+      closed with CloseAccount, waited for until SUSPENDED / held in PENDING_CLOSURE;
+    extra_accounts: that many more member accounts, `member-0000` on, alternately in SCALE_OUS, each with the member
+      role as Organizations creates it (organisation-scale tests and `make bench-org`).
     """
     client = _clients(endpoint)
     org = client("organizations")
@@ -262,6 +266,13 @@ def seed(endpoint, trusted_services=(), root_access=False, root_credentials=Fals
         accounts[name] = account_id
         # Organizations (and moto) create the access role in every new account; prove it is assumable.
         member_credentials(endpoint, account_id)
+    for index in range(extra_accounts):
+        name = f"member-{index:04d}"
+        status = org.create_account(AccountName=name, Email=f"aws+{name}@example.com",
+                                    RoleName=MEMBER_ROLE)["CreateAccountStatus"]
+        org.move_account(AccountId=status["AccountId"], SourceParentId=root_id,
+                         DestinationParentId=ou_ids[SCALE_OUS[index % len(SCALE_OUS)]])
+        accounts[name] = status["AccountId"]
 
     instance = client("sso-admin").list_instances()["Instances"][0]
 

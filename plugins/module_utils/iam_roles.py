@@ -167,7 +167,16 @@ def apply_role(iam, desired, current, changes):
                    "Tags": ansible_dict_to_boto3_tag_list(by_attribute.get("tags", {}).get("after") or OWNER_TAGS)}
         if desired.get("permissions_boundary"):
             request["PermissionsBoundary"] = desired["permissions_boundary"]
-        arn = iam.create_role(aws_retry=True, **request)["Role"]["Arn"]
+        try:
+            arn = iam.create_role(aws_retry=True, **request)["Role"]["Arn"]
+        except is_boto3_error_code("EntityAlreadyExists"):
+            # The create was repeated after its answer was lost (a dropped connection: the retry policy sends it
+            # again), or another run created the role meanwhile. CreateRole sets the tags with the role, so a role
+            # with the collection's mark is this create's: converge it from what is there. Any other is refused.
+            existing = read_role(iam, name)
+            if existing is None or not owned(existing["tags"]):
+                raise
+            return apply_role(iam, desired, existing, plan_role(desired, existing))
         before_managed, before_inline = [], {}
     else:
         arn = current["arn"]

@@ -8,9 +8,11 @@
 aws_retry=True through an AnsibleAWSModule client).
 """
 
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.automation import provider_host
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import owned
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import paginate
 
 
@@ -85,7 +87,18 @@ class OidcProviders:
             params["ThumbprintList"] = desired["thumbprints"]
         if desired.get("tags"):
             params["Tags"] = [{"Key": k, "Value": v} for k, v in desired["tags"].items()]
-        return self.iam.create_open_id_connect_provider(aws_retry=True, **params)["OpenIDConnectProviderArn"]
+        try:
+            return self.iam.create_open_id_connect_provider(aws_retry=True, **params)["OpenIDConnectProviderArn"]
+        except is_boto3_error_code("EntityAlreadyExists"):
+            # Repeated after its answer was lost (the retry policy sends it again after a dropped connection), or
+            # created by another run meanwhile: CreateOpenIDConnectProvider sets the tags with the provider, so one
+            # that carries the collection's mark is this create's, brought to `desired` here; any other is refused.
+            arn = self.find(desired["url"])
+            before = self.read(arn) if arn else None
+            if before is None or not owned(before["tags"]):
+                raise
+            self.update(arn, plan_changes(before, desired))
+            return arn
 
     def update(self, arn, changes):
         for client_id in changes.get("add_client_ids", []):

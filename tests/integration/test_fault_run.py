@@ -22,13 +22,8 @@ import aws_simulator  # noqa: E402
 
 MIGRATE = os.path.join(REPO, "playbooks", "migrate.yml")
 MODEL = os.path.join(REPO, "examples", "access-model.yml")
-# amazon.aws.iam_role (roles break_glass and automation_roles) retries with amazon.aws's own policy, which does not
-# retry IAM's ConcurrentModification: a conflict on its role calls fails the run (docs/resilience.md, known gaps).
-# Those conflicts are left out here; tests/performance/fault_sweep.py --all-conflicts measures them.
-AMAZON_AWS_IAM_ROLE = ("CreateRole", "TagRole", "UntagRole", "DeleteRole")
 FAULTS = {"reset_rate": 0.05, "throttle_burst_rate": 0.02, "throttle_burst_seconds": 0.3, "conflict_rate": 0.03,
-          "error_500_rate": 0.02, "error_503_rate": 0.02, "async_delay": 0.3,
-          "operations": {operation: {"conflict_rate": 0.0} for operation in AMAZON_AWS_IAM_ROLE}}
+          "error_500_rate": 0.02, "error_503_rate": 0.02, "async_delay": 0.3}
 SERVICES = ("iam", "sts", "organizations", "account", "sso", "identitystore")
 
 

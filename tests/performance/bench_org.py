@@ -33,7 +33,6 @@ import yaml  # noqa: E402
 ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
 COLLECTIONS = os.path.join(REPO, "build", "collections")
 MIGRATE = os.path.join(REPO, "playbooks", "migrate.yml")
-OUS = ("Workloads/NonProd", "Workloads/Prod")
 
 
 class ProcessSampler(threading.Thread):
@@ -68,27 +67,6 @@ class ProcessSampler(threading.Thread):
                 except OSError:
                     continue
             time.sleep(0.02)
-
-
-def build_organisation(endpoint, accounts):
-    """Member accounts up to `accounts` in all (the seed has the management account and three members), spread over
-    the seed's two leaf OUs; each gets the member role, as Organizations creates it. Returns the account names."""
-    client = sandbox_tool._clients(endpoint)
-    org = client("organizations")
-    root = org.list_roots()["Roots"][0]["Id"]
-    ou_ids = {}
-    for ou in org.list_organizational_units_for_parent(ParentId=root)["OrganizationalUnits"]:
-        for child in org.list_organizational_units_for_parent(ParentId=ou["Id"])["OrganizationalUnits"]:
-            ou_ids[f"{ou['Name']}/{child['Name']}"] = child["Id"]
-    names = []
-    for index in range(max(0, accounts - 4)):
-        name = f"bench-{index:04d}"
-        status = org.create_account(AccountName=name, Email=f"aws+{name}@example.com",
-                                    RoleName=sandbox_tool.MEMBER_ROLE)["CreateAccountStatus"]
-        org.move_account(AccountId=status["AccountId"], SourceParentId=root,
-                         DestinationParentId=ou_ids[OUS[index % 2]])
-        names.append(name)
-    return ["dev", "staging", "prod"] + names
 
 
 def access_model(member_names):
@@ -157,11 +135,12 @@ def _seconds(duration):
 
 def measure(size, workdir):
     directory = os.path.join(workdir, f"sandbox-{size}")
-    state = sandbox_tool.start(directory)
+    started = time.monotonic()
+    # The seed has the management account and three members; the rest alternate between the two leaf OUs.
+    state = sandbox_tool.start(directory, extra_accounts=max(0, size - 4))
     try:
-        started = time.monotonic()
-        members = build_organisation(state["endpoint"], size)
         built = time.monotonic() - started
+        members = [name for name in state["accounts"] if name != "management"]
         model_file = os.path.join(workdir, f"model-{size}.yml")
         with open(model_file, "w") as handle:
             yaml.safe_dump(access_model(members), handle)

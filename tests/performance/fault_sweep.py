@@ -6,7 +6,7 @@ another seed (it must report changed=0). Prints, per run, the exit code, the cha
 injected per service, then the totals: runs, runs that converged, faults per service. The failures of a run
 are printed with the task and the message.
 
-    .venv/bin/python tests/performance/fault_sweep.py --seeds 1-6 [--reset-after-write 0.02] [--all-conflicts]
+    .venv/bin/python tests/performance/fault_sweep.py --seeds 1-6 [--reset-after-write 0.02]
         [--json FILE]
 
 Needs `make install` first (it runs the installed collection, as the integration tests do).
@@ -33,8 +33,6 @@ MIGRATE = os.path.join(REPO, "playbooks", "migrate.yml")
 MODEL = os.path.join(REPO, "examples", "access-model.yml")
 FAULTS = {"reset_rate": 0.05, "throttle_burst_rate": 0.02, "throttle_burst_seconds": 0.3, "conflict_rate": 0.03,
           "error_500_rate": 0.02, "error_503_rate": 0.02, "async_delay": 0.3}
-# Conflicts left out unless --all-conflicts: amazon.aws.iam_role does not retry IAM's ConcurrentModification.
-AMAZON_AWS_IAM_ROLE = ("CreateRole", "TagRole", "UntagRole", "DeleteRole")
 SERVICES = ("iam", "sts", "organizations", "account", "sso", "identitystore")
 
 
@@ -100,13 +98,9 @@ def main():
     parser.add_argument("--seeds", default="1-6", help="first-run seeds, e.g. 1-6 or 1,3,9 (second run: seed + 1000)")
     parser.add_argument("--reset-after-write", type=float, default=0.0,
                         help="rate of writes moto applies whose answer is then dropped (default 0)")
-    parser.add_argument("--all-conflicts", action="store_true",
-                        help="also inject conflicts on the IAM role calls of amazon.aws.iam_role")
     parser.add_argument("--json", help="write the figures to this file")
     args = parser.parse_args()
     faults = dict(FAULTS, reset_after_write_rate=args.reset_after_write)
-    if not args.all_conflicts:
-        faults["operations"] = {operation: {"conflict_rate": 0.0} for operation in AMAZON_AWS_IAM_ROLE}
     runs = []
     for seed in seeds_of(args.seeds):
         workdir = tempfile.mkdtemp(prefix=f"fault-sweep-{seed}-")
