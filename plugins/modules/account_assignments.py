@@ -303,7 +303,7 @@ from ansible_collections.ssoshift.identity_center.plugins.module_utils.common im
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import fail_if_problems
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.directory import IdentityStore
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.identity_center import delegated_refusal
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.identity_center import discover_instance
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import discover
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import DIRECTORY_OPTIONS
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import run
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.organizations import describe_organization
@@ -332,7 +332,7 @@ def reconcile(module):
     organizations = counter.attach(client(module, "organizations"))
     sts = counter.attach(client(module, "sts"))
 
-    instance = discover_instance(sso_admin, params["instance_arn"], module.region)[0]
+    instance = discover(module, sso_admin)[0]
     instance_arn = instance["InstanceArn"]
     store = IdentityStore(identitystore, params["identity_store_id"] or instance["IdentityStoreId"])
     # Many principals: list the store (100 a page) instead of one GetUserId / GetGroupId each.

@@ -202,8 +202,8 @@ from ansible_collections.ssoshift.identity_center.plugins.module_utils.access_mo
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.assignments import CallCounter
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import client
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import fail_if_problems
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.identity_center import discover_instance
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.identity_center import management_account_of
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import discover
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import INSTANCE_OPTIONS
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import run
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.permission_sets import PermissionSets
@@ -220,7 +220,7 @@ def converge(module):
     counter = CallCounter()
     limits = rate_limit.shared(sso_admin_rate=params["max_requests_per_second"])
     sso_admin = limits.attach(counter.attach(client(module, "sso-admin")))
-    instance_arn = discover_instance(sso_admin, params["instance_arn"], module.region)[0]["InstanceArn"]
+    instance_arn = discover(module, sso_admin)[0]["InstanceArn"]
     engine = PermissionSets(sso_admin, instance_arn, module.check_mode, params["wait_timeout"])
     caller = client(module, "sts").get_caller_identity(aws_retry=True)["Account"]
     management = management_account_of(client(module, "organizations"))

@@ -87,6 +87,13 @@ def test_fresh_organisation_from_its_management_account_and_from_a_member_accoun
                 _task("MR posture", "account_security_info"),
                 _task("MR instance", "instance_info", expect_failure=True),
                 _task("MR identity store", "identitystore_info", expect_failure=True),
+                _task("MR permission sets", "permission_sets", {"permission_sets": [{"name": "MemberSet"}]},
+                      check=True, expect_failure=True),
+                _task("MR single permission set", "permission_set", {"name": "MemberSet"}, check=True,
+                      expect_failure=True),
+                _task("MR assignments", "account_assignments",
+                      {"assignments": [{"group": "platform-admins", "permission_sets": ["MemberSet"],
+                                        "targets": {"accounts": ["prod"]}}]}, check=True, expect_failure=True),
                 _task("MR root access", "root_access_management", expect_failure=True),
                 _task("MR contacts", "alternate_contact",
                       {"account_ids": [box.accounts["dev"]], "contact_type": "security", "name": "Security",
@@ -149,8 +156,15 @@ def test_fresh_organisation_from_its_management_account_and_from_a_member_accoun
         assert (f"No IAM Identity Center instance is visible to account {prod} in region {sandbox_tool.REGION}. It "
                 f"is a member account of the organization, and AWS shows the organization instance only to the "
                 f"management account ({management})") in instance["msg"]
-        # Row 32 (MR): refused before any identity store call (instance discovery finds none).
-        assert "No IAM Identity Center instance is visible" in _refused(result, "MR identity store")["msg"]
+        # Rows 31-40 (MR): every module that discovers the instance (modules.discover: the identity store, the
+        # permission sets, the assignments) is refused before any other Identity Center call with the same message.
+        for task in ("MR identity store", "MR permission sets", "MR single permission set", "MR assignments"):
+            message = _refused(result, task)["msg"]
+            assert message.startswith(f"No IAM Identity Center instance is visible to account {prod} in region "
+                                      f"{sandbox_tool.REGION}. It is a member account of the organization, and AWS "
+                                      f"shows the organization instance only to the management account "
+                                      f"({management})"), (task, message)
+            assert "Enable with AWS Organizations" not in message, task
         # Rows 16-17 (MR): refused naming who may change the features.
         assert ("the caller is a member account: only the management account can enable or disable these features"
                 in _refused(result, "MR root access")["msg"])
