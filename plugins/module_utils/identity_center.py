@@ -112,10 +112,11 @@ DELEGATED_ADMIN_REFUSAL = ("the caller ({caller}) is a delegated administrator o
                            "management account ({management}): AWS refuses {what} from a delegated administrator")
 
 
-def management_account_of(organizations):
-    """The organization's management account ID (DescribeOrganization answers any member account)."""
-    return organizations.describe_organization(aws_retry=True)["Organization"]["MasterAccountId"]
-
-
 def delegated_refusal(caller, management, what, remedy):
     return DELEGATED_ADMIN_REFUSAL.format(caller=caller, management=management, what=what) + "; " + remedy
+
+
+# What to do about a permission set provisioned to the management account, which a delegated administrator may not
+# change, provision or delete (permission_sets.management_refusals).
+MANAGEMENT_SET_REMEDY = ("make this change from the management account, or remove the set's assignments in the "
+                         "management account first")

@@ -24,9 +24,10 @@ DIRECTORY_OPTIONS = dict(INSTANCE_OPTIONS, identity_store_id=dict(type="str"))
 
 def member_caller_of(module):
     """organizations.member_caller with the module's own clients, as a callable for the engines, which ask it only on
-    the path that needs it: no instance visible (identity_center.discover_instance), or a change that only the
-    management account may make (root_access.ensure_root_access). (caller, management account ID) for a member
-    account, None for the management account; one DescribeOrganization and one GetCallerIdentity."""
+    the path that needs it: no instance visible (identity_center.discover_instance), a change that only the
+    management account may make (root_access.ensure_root_access), or a change that a delegated administrator may not
+    make (permission_sets.management_refusals). (caller, management account ID) for a member account, None for the
+    management account; one DescribeOrganization and one GetCallerIdentity."""
     return lambda: member_caller(client(module, "organizations"), client(module, "sts"))
 
 

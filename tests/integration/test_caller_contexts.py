@@ -223,11 +223,15 @@ def test_delegated_administrators_of_identity_center_and_of_iam(tmp_path_factory
                 _task("DA assignments: one in the management account", "account_assignments",
                       {"assignments": [{"group": "mgmt-admins", "permission_sets": ["Unprovisioned"],
                                         "targets": {"accounts": ["management", "prod"]}}]}, expect_failure=True),
-            ], credentials=delegated),
-            # What the modules the migration does not use leave to AWS (docs/caller-contexts.md, rows 36 and 38).
-            _play("DA: AWS's own refusals", [
                 _task("DA single permission set provisioned to the management account", "permission_set",
                       changed_theirs, expect_failure=True),
+                _task("DA single permission set provisioned to the management account, deleted", "permission_set",
+                      {"name": "MgmtOnly", "state": "absent", "force": True}, expect_failure=True),
+                _task("DA provisioning of a set provisioned to the management account", "permission_set_provisioning",
+                      {"names": ["Unprovisioned", "MgmtOnly"], "only_outdated": False}, expect_failure=True),
+            ], credentials=delegated),
+            # What account_assignments leaves to AWS (docs/caller-contexts.md, row 38).
+            _play("DA: AWS's own refusals", [
                 _task("DA assignment of a set provisioned to the management account", "account_assignments",
                       {"assignments": [{"group": "mgmt-admins", "permission_sets": ["MgmtOnly"],
                                         "targets": {"accounts": ["prod"]}}]}, expect_failure=True),
@@ -240,9 +244,8 @@ def test_delegated_administrators_of_identity_center_and_of_iam(tmp_path_factory
         ]
         with box.record() as recording:
             result = run(plays)
-        # The only writes sent are the two AWS refuses in the last play; the estate is as it was.
-        assert set(recording.writes) <= {"UpdatePermissionSet", "TagResource", "CreateAccountAssignment"}, \
-            recording.writes
+        # The only write sent is the one AWS refuses in the last play; the estate is as it was.
+        assert set(recording.writes) <= {"CreateAccountAssignment"}, recording.writes
         assert sso.describe_permission_set(InstanceArn=instance, PermissionSetArn=theirs)["PermissionSet"][
             "Description"] == "by management"
         assert sso.list_accounts_for_provisioned_permission_set(InstanceArn=instance, PermissionSetArn=theirs)[
@@ -290,11 +293,22 @@ def test_delegated_administrators_of_identity_center_and_of_iam(tmp_path_factory
         assert (f"assignments[0] (group:mgmt-admins).targets: the caller ({dev}) is a delegated administrator of IAM "
                 f"Identity Center, not the management account ({management}): AWS refuses account assignments in "
                 "the management account") in refused["msg"], refused["msg"]
-        # ... the single-set module and an assignment of a set provisioned there end in AWS's own refusal, through the
-        # modules' error path (docs/caller-contexts.md says what would refuse them up front).
+        # Rows 36-37 (DA): the single-set modules share the engine's refusal: a change, a deletion or a provisioning of
+        # a set provisioned to the management account, named, with why and what to do.
+        refusal = (f"permission set 'MgmtOnly': the caller ({dev}) is a delegated administrator of IAM Identity Center, "
+                   f"not the management account ({management}): AWS refuses changes to a permission set provisioned "
+                   "to the management account from a delegated administrator; make this change from the management "
+                   "account, or remove the set's assignments in the management account first")
         for name in ("DA single permission set provisioned to the management account",
-                     "DA assignment of a set provisioned to the management account"):
-            assert "AccessDeniedException" in json.dumps(_refused(result, name)), name
+                     "DA single permission set provisioned to the management account, deleted",
+                     "DA provisioning of a set provisioned to the management account"):
+            refused = _refused(result, name)
+            assert refused["problems"] == [refusal], (name, refused["msg"])
+            assert "AccessDeniedException" not in json.dumps(refused), name
+        # ... an assignment of a set provisioned there ends in AWS's own refusal, through the module's error path
+        # (docs/caller-contexts.md says what would refuse it up front).
+        assert "AccessDeniedException" in json.dumps(_refused(
+            result, "DA assignment of a set provisioned to the management account"))
 
         # Rows 5, 10 (DA): the inventory plugin reads the tree and the tags from the delegated administrator.
         code, listing, errors = _inventory(box, tmp_path, delegated)
