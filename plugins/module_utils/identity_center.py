@@ -117,6 +117,6 @@ def delegated_refusal(caller, management, what, remedy):
 
 
 # What to do about a permission set provisioned to the management account, which a delegated administrator may not
-# change, provision or delete (permission_sets.management_refusals).
+# change, provision, delete, assign or unassign (permission_sets.management_refusals, assignments.management_set_refusals).
 MANAGEMENT_SET_REMEDY = ("make this change from the management account, or remove the set's assignments in the "
                          "management account first")

@@ -229,12 +229,24 @@ def test_delegated_administrators_of_identity_center_and_of_iam(tmp_path_factory
                       {"name": "MgmtOnly", "state": "absent", "force": True}, expect_failure=True),
                 _task("DA provisioning of a set provisioned to the management account", "permission_set_provisioning",
                       {"names": ["Unprovisioned", "MgmtOnly"], "only_outdated": False}, expect_failure=True),
-            ], credentials=delegated),
-            # What account_assignments leaves to AWS (docs/caller-contexts.md, row 38).
-            _play("DA: AWS's own refusals", [
                 _task("DA assignment of a set provisioned to the management account", "account_assignments",
                       {"assignments": [{"group": "mgmt-admins", "permission_sets": ["MgmtOnly"],
                                         "targets": {"accounts": ["prod"]}}]}, expect_failure=True),
+                _task("DA purge of a set provisioned to the management account", "account_assignments",
+                      {"assignments": [{"group": "mgmt-admins", "permission_sets": ["Unprovisioned", "MgmtOnly"],
+                                        "targets": {"accounts": ["staging"]}}], "purge": True},
+                      check=True, expect_failure=True),
+                _task("DA access model: a set provisioned to the management account", "access_model_validate",
+                      {"identity_center": {"assignments": [
+                          {"group": "mgmt-admins", "permission_sets": ["Unprovisioned"],
+                           "targets": {"accounts": ["prod"]}},
+                          {"group": "mgmt-admins", "permission_sets": ["MgmtOnly", "Unprovisioned"],
+                           "targets": {"accounts": ["staging"]}}]}}, expect_failure=True),
+                _task("DA assignments of a set provisioned elsewhere", "account_assignments",
+                      {"assignments": [{"group": "mgmt-admins", "permission_sets": ["Unprovisioned"],
+                                        "targets": {"accounts": ["prod"]}},
+                                       {"group": "mgmt-admins", "permission_sets": ["Unprovisioned"],
+                                        "targets": {"accounts": ["staging"]}}]}, check=True),
             ], credentials=delegated),
             _play("IAM's delegated administrator", [
                 _task("IAM-DA root access absent", "root_access_management", {"state": "absent"},
@@ -244,8 +256,8 @@ def test_delegated_administrators_of_identity_center_and_of_iam(tmp_path_factory
         ]
         with box.record() as recording:
             result = run(plays)
-        # The only write sent is the one AWS refuses in the last play; the estate is as it was.
-        assert set(recording.writes) <= {"CreateAccountAssignment"}, recording.writes
+        # Every refusal came before any write: nothing was sent, the estate is as it was.
+        assert recording.writes == [], recording.writes
         assert sso.describe_permission_set(InstanceArn=instance, PermissionSetArn=theirs)["PermissionSet"][
             "Description"] == "by management"
         assert sso.list_accounts_for_provisioned_permission_set(InstanceArn=instance, PermissionSetArn=theirs)[
@@ -293,6 +305,7 @@ def test_delegated_administrators_of_identity_center_and_of_iam(tmp_path_factory
         assert (f"assignments[0] (group:mgmt-admins).targets: the caller ({dev}) is a delegated administrator of IAM "
                 f"Identity Center, not the management account ({management}): AWS refuses account assignments in "
                 "the management account") in refused["msg"], refused["msg"]
+        assert len(refused["problems"]) == 1  # Unprovisioned is provisioned nowhere: only the target is refused
         # Rows 36-37 (DA): the single-set modules share the engine's refusal: a change, a deletion or a provisioning of
         # a set provisioned to the management account, named, with why and what to do.
         refusal = (f"permission set 'MgmtOnly': the caller ({dev}) is a delegated administrator of IAM Identity Center, "
@@ -305,10 +318,27 @@ def test_delegated_administrators_of_identity_center_and_of_iam(tmp_path_factory
             refused = _refused(result, name)
             assert refused["problems"] == [refusal], (name, refused["msg"])
             assert "AccessDeniedException" not in json.dumps(refused), name
-        # ... an assignment of a set provisioned there ends in AWS's own refusal, through the module's error path
-        # (docs/caller-contexts.md says what would refuse it up front).
-        assert "AccessDeniedException" in json.dumps(_refused(
-            result, "DA assignment of a set provisioned to the management account"))
+        # Rows 38-39 (DA): an assignment (or a purge) of a set provisioned to the management account, in a member
+        # account, is refused before any write, naming the entry and the set; the whole model says so first.
+        assignment_refusal = (f"the caller ({dev}) is a delegated administrator of IAM Identity Center, not the "
+                              f"management account ({management}): AWS refuses account assignments (created or "
+                              "deleted, in any account) of a permission set provisioned to the management account "
+                              "from a delegated administrator; make this change from the management account, or "
+                              "remove the set's assignments in the management account first")
+        for name in ("DA assignment of a set provisioned to the management account",
+                     "DA purge of a set provisioned to the management account"):
+            refused = _refused(result, name)
+            assert refused["problems"] == [
+                f"assignments[0] (group:mgmt-admins).permission_sets (MgmtOnly): {assignment_refusal}"], refused["msg"]
+            assert "AccessDeniedException" not in json.dumps(refused), name
+        refused = _refused(result, "DA access model: a set provisioned to the management account")
+        assert refused["problems"] == [
+            f"identity_center.assignments[1].permission_sets (MgmtOnly): {assignment_refusal}"], refused["msg"]
+        # ... one ListAccountsForProvisionedPermissionSet per permission set named, not per entry; a set provisioned
+        # elsewhere is planned as from the management account.
+        elsewhere = result.task("DA assignments of a set provisioned elsewhere")
+        assert elsewhere["counts"]["created"] == 2, elsewhere
+        assert elsewhere["api_calls"]["ListAccountsForProvisionedPermissionSet"] == 1, elsewhere["api_calls"]
 
         # Rows 5, 10 (DA): the inventory plugin reads the tree and the tags from the delegated administrator.
         code, listing, errors = _inventory(box, tmp_path, delegated)
