@@ -11,6 +11,9 @@ options:
     description:
       - ARN of the IAM Identity Center instance; needed only when the caller sees several instances.
       - By default the one instance visible to the caller is used (see M(ssoshift.identity_center.instance_info)).
+      - When none is visible the task fails before any other Identity Center call; from a member account that does not
+        administer Identity Center (AWS shows it no instance) the message says so and where to run, otherwise it names
+        the console step that enables an organization instance.
     type: str
 """
 

@@ -185,16 +185,18 @@ def legacy_user_accounts(users):
 
 
 def assignment_references(identity_center):
-    """What the assignments name outside the model: permission sets {name: [where]} and
-    targets [(where, targets)] (accounts and OUs are checked against the organization)."""
+    """What the assignments name: permission sets outside the model {name: [where]}, targets [(where, targets)]
+    (accounts and OUs are checked against the organization) and every entry's permission sets [(where, references)]
+    (checked against a delegated administrator's limits)."""
     identity_center = identity_center or {}
     model_sets = model_names(identity_center, "permission_sets", "name")
-    outside_sets, targets = {}, []
+    outside_sets, targets, named = {}, [], []
     for index, entry in enumerate(identity_center.get("assignments") or []):
         if not isinstance(entry, dict):
             continue
         where = f"identity_center.assignments[{index}]"
         sets = entry.get("permission_sets")
+        named.append((where, sets))
         for reference in sets if isinstance(sets, list) else []:
             if isinstance(reference, str) and reference not in model_sets and not is_arn(reference):
                 outside_sets.setdefault(reference, []).append(where + ".permission_sets")
@@ -203,7 +205,7 @@ def assignment_references(identity_center):
         if isinstance(target, dict) and all(isinstance(target.get(key), (list, type(None)))
                                             for key in ("accounts", "ous", "exclude_accounts")):
             targets.append((where, target))
-    return outside_sets, targets
+    return outside_sets, targets, named
 
 
 def principals_to_look_up(identity_center, manage_directory=True):

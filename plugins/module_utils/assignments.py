@@ -21,6 +21,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import fail_if_problems
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import paginate
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.identity_center import MANAGEMENT_SET_REMEDY
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.identity_center import delegated_refusal
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.organizations import AccountIndex
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.rate_limit import RateLimiter
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import _quote
@@ -229,6 +231,34 @@ def resolve(entries, store, permission_sets, targets, pending=None):
                 desired.add(Assignment(account_id, arn, principal[0], principal[1]))
     fail_if_problems(problems, "the assignments name things that do not exist")
     return desired, names
+
+
+# --------------------------------------------------------------------------- the delegated administrator
+
+def management_set_refusals(named, permission_sets, provisioned_accounts, caller, management):
+    """Problems for the entries that name a permission set provisioned to the management account, for a caller that is
+    Identity Center's delegated administrator: AWS refuses it every assignment of such a set, created or deleted, in
+    any account (AccessDeniedException; IAM Identity Center user guide, "Delegated administration").
+
+    named: [(where, permission set references as written)], one per entry; permission_sets: {name: ARN} of the sets
+    that exist (references to others are left to resolve()); provisioned_accounts(arn): the accounts a set is
+    provisioned to (ListAccountsForProvisionedPermissionSet), asked once per permission set named, not per entry.
+    """
+    known, provisioned, problems = set(permission_sets.values()), {}, []
+    for where, references in named:
+        for reference in references if isinstance(references, list) else []:
+            if not isinstance(reference, str):
+                continue
+            arn = reference if is_arn(reference) else permission_sets.get(reference)
+            if arn not in known:
+                continue
+            if arn not in provisioned:
+                provisioned[arn] = management in provisioned_accounts(arn)
+            if provisioned[arn]:
+                problems.append(f"{where}.permission_sets ({reference}): " + delegated_refusal(
+                    caller, management, "account assignments (created or deleted, in any account) of a permission set "
+                    "provisioned to the management account", MANAGEMENT_SET_REMEDY))
+    return problems
 
 
 # --------------------------------------------------------------------------- planning (pure)

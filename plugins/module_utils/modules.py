@@ -11,6 +11,7 @@ from ansible_collections.ssoshift.identity_center.plugins.module_utils.common im
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import client
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.identity_center import discover_instance
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.identity_center import identity_store_id_for
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.organizations import member_caller
 
 try:
     import botocore
@@ -21,17 +22,34 @@ INSTANCE_OPTIONS = dict(instance_arn=dict(type="str"))
 DIRECTORY_OPTIONS = dict(INSTANCE_OPTIONS, identity_store_id=dict(type="str"))
 
 
+def member_caller_of(module):
+    """organizations.member_caller with the module's own clients, as a callable for the engines, which ask it only on
+    the path that needs it: no instance visible (identity_center.discover_instance), a change that only the
+    management account may make (root_access.ensure_root_access), or a change that a delegated administrator may not
+    make (permission_sets.management_refusals). (caller, management account ID) for a member account, None for the
+    management account; one DescribeOrganization and one GetCallerIdentity."""
+    return lambda: member_caller(client(module, "organizations"), client(module, "sts"))
+
+
+def discover(module, sso_admin=None):
+    """(selected instance, every instance) of the module's instance_arn option and region: one ListInstances (through
+    `sso_admin` when the module counts or rate-limits its calls); a member account that sees no instance is told that it
+    does not administer Identity Center and where to run."""
+    return discover_instance(sso_admin or client(module, "sso-admin"), module.params.get("instance_arn"), module.region,
+                             member_caller_of(module))
+
+
 def instance_arn(module):
-    """The instance of the module's instance_arn option (one ListInstances when not given)."""
+    """The instance of the module's instance_arn option (one ListInstances when not given, as discover)."""
     if module.params.get("instance_arn"):
         return module.params["instance_arn"]
-    return discover_instance(client(module, "sso-admin"), None, module.region)[0]["InstanceArn"]
+    return discover(module)[0]["InstanceArn"]
 
 
 def identity_store_id(module):
-    """The identity store of the module's instance options (one ListInstances when not given)."""
+    """The identity store of the module's instance options (one ListInstances when not given, as discover)."""
     return identity_store_id_for(client(module, "sso-admin"), module.params.get("identity_store_id"),
-                                 module.params.get("instance_arn"), module.region)
+                                 module.params.get("instance_arn"), module.region, member_caller_of(module))
 
 
 def run(module, action, failure_message):

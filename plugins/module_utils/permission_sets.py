@@ -21,6 +21,7 @@ from ansible_collections.ssoshift.identity_center.plugins.module_utils.common im
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import endpoint_lacks
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import fail_if_problems
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import paginate
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.identity_center import MANAGEMENT_SET_REMEDY
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.identity_center import delegated_refusal
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.rate_limit import MAX_PROVISIONING_IN_FLIGHT
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.rate_limit import MAX_WRITES_IN_FLIGHT
@@ -398,8 +399,27 @@ def ownership_of(tags):
     return "managed" if tags.get(OWNER_TAG_KEY) == OWNER_TAG_VALUE else "adopted"
 
 
+def management_refusals(engine, sets, protected_account, label="permission_sets ({name})"):
+    """Problems for the permission sets among `sets` ((name, ARN) of each set a run would change, provision or delete)
+    that are provisioned to the management account, when the caller is Identity Center's delegated administrator: AWS
+    refuses it any change to such a set (AccessDeniedException; IAM Identity Center user guide, "Delegated
+    administration"), so the run refuses it first, with why and what to do. Empty when nothing is refused.
+
+    protected_account: a callable (modules.member_caller_of) that returns (caller, management account ID) for a
+    delegated administrator and None for the management account; called once, and only when `sets` is not empty; then
+    one ListAccountsForProvisionedPermissionSet per set. label: how a set is named in the message ({name}).
+    """
+    protected = protected_account() if sets and protected_account else None
+    if not protected:
+        return []
+    caller, management = protected
+    return [label.format(name=name) + ": " + delegated_refusal(
+        caller, management, "changes to a permission set provisioned to the management account", MANAGEMENT_SET_REMEDY)
+        for name, arn in sets if management in engine.provisioned_accounts(arn)]
+
+
 def converge_permission_sets(engine, specs, purge_policies=True, purge_tags=True, provision=True, details=False,
-                             protected_account=None):
+                             protected_account=None, refusal_label="permission_sets ({name})"):
     """Converge a whole list of permission sets in one process; the `permission_sets` module's result (see its
     RETURN) without `api_calls`.
 
@@ -411,8 +431,9 @@ def converge_permission_sets(engine, specs, purge_policies=True, purge_tags=True
     unprovisioned (at most three at a time, as AWS allows), each waited for. Raises SsoShiftError before the
     first write for what the endpoint cannot do, and after a phase for the writes that failed.
     With details, each entry of `permission_sets` also has `before` (the state read; {} when new) and `after`.
-    protected_account: (caller, management account ID) when the caller is a delegated administrator: a set to change
-    or provision that is provisioned to the management account is refused before any write, as AWS refuses it.
+    protected_account: see management_refusals: a set to change or provision that is provisioned to the management
+    account is refused before any write (check mode too) when the caller is a delegated administrator, as AWS refuses
+    it; refusal_label names such a set in the message.
     """
     by_name = engine.by_name()
     planned = []
@@ -493,15 +514,10 @@ def converge_permission_sets(engine, specs, purge_policies=True, purge_tags=True
         after["adopted"] = [f"permission set {name} (existed before this run without the {OWNER_TAG_KEY} tag; "
                             "tagged now)" for name in result["adopted"]]
     result["changed"] = bool(result["created"] or result["updated"])
-    if protected_account:
-        caller, management = protected_account
-        refusals = [f"permission_sets ({item['name']}): " + delegated_refusal(
-            caller, management, "changes to a permission set provisioned to the management account",
-            "make this change from the management account, or remove the set's assignments in the management account "
-            "first") for item in planned
-            if item.get("arn") and (item["action"] == "update" or item.get("outdated"))
-            and management in engine.provisioned_accounts(item["arn"])]
-        fail_if_problems(refusals, "nothing was changed")
+    # A delegated administrator may not change or provision a set provisioned to the management account: refused here.
+    changing = [(item["name"], item["arn"]) for item in planned
+                if item.get("arn") and (item["action"] == "update" or item.get("outdated"))]
+    fail_if_problems(management_refusals(engine, changing, protected_account, refusal_label), "nothing was changed")
 
     # Write: every creation and update (a set's policies after the set exists), in parallel.
     def write(item):

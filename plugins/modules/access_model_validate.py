@@ -16,6 +16,9 @@ description:
     user and group named, are looked up in the identity store; permission sets that assignments name outside the
     model are looked up in Identity Center; assignment targets (accounts, OU paths) are checked against the
     organization. All of it read-only.
+  - From IAM Identity Center's delegated administrator, an assignment that AWS refuses there is a problem - targets
+    that include the management account, and a permission set provisioned to the management account (one
+    C(ListAccountsForProvisionedPermissionSet) per permission set the assignments name that exists, on that path only).
   - With I(automation_roles) and I(break_glass), also checks those sections - unsafe OIDC subjects (C(*), C(repo:*),
     organization-wide wildcards without C(allow_wildcard_subjects)), missing audiences, break-glass principals that
     are whole accounts or wildcards - and that every account they name is in the organization.
@@ -158,6 +161,7 @@ from ansible_collections.ssoshift.identity_center.plugins.module_utils.directory
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.identity_center import delegated_refusal
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import DIRECTORY_OPTIONS
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.assignments import OrganizationTargets
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.assignments import management_set_refusals
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import identity_store_id
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import instance_arn
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.organizations import AccountIndex
@@ -185,7 +189,7 @@ def check(module):
     administrators, admin_set, verification_accounts = verification_references(verification)
     references = (account_references(automation_roles, break_glass) + legacy_user_accounts(legacy_users)
                   + verification_accounts)
-    outside_sets, targets = assignment_references(model)
+    outside_sets, targets, named_sets = assignment_references(model)
     organization = None
     if references or targets:
         organization = describe_organization(client(module, "organizations"))
@@ -193,6 +197,7 @@ def check(module):
         for where, reference in references:
             dummy, problem = index.lookup(reference, where)
             problems.extend([problem] if problem else [])
+    sets_engine = None  # the instance's permission sets, read once, only when needed
     if targets:
         expander = OrganizationTargets(organization)
         caller = client(module, "sts").get_caller_identity(aws_retry=True)["Account"]
@@ -203,6 +208,11 @@ def check(module):
                     caller, management, "account assignments in the management account",
                     "leave the management account out of this entry (drop it from targets.accounts, or "
                     "include_management_account: false) or run the migration from the management account"))
+        if caller != management:
+            # The delegated administrator may not assign a set provisioned to the management account, in any account.
+            sets_engine = PermissionSets(client(module, "sso-admin"), instance_arn(module))
+            problems.extend(management_set_refusals(named_sets, sets_engine.by_name(), sets_engine.provisioned_accounts,
+                                                    caller, management))
 
     wanted = principals_to_look_up(model, manage_directory)
     model_users = model_names(model, "users", "user_name")
@@ -223,7 +233,8 @@ def check(module):
     if verification is not None and admin_set and admin_set not in model_sets:
         outside_sets.setdefault(admin_set, []).append("verification.permission_set")
     if outside_sets:
-        existing = PermissionSets(client(module, "sso-admin"), instance_arn(module)).by_name()
+        sets_engine = sets_engine or PermissionSets(client(module, "sso-admin"), instance_arn(module))
+        existing = sets_engine.by_name()
         for name, places in outside_sets.items():
             if name not in existing:
                 problems.append(f"{places[0]}: permission set '{name}' is neither in identity_center.permission_sets "

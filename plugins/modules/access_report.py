@@ -333,8 +333,8 @@ from ansible_collections.ssoshift.identity_center.plugins.module_utils.common im
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import fail_if_problems
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.directory import IdentityStore
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.drift import sort_lines
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.identity_center import discover_instance
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.identity_center import instance_to_result
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import discover
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import INSTANCE_OPTIONS
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import run
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.organizations import describe_organization
@@ -345,7 +345,7 @@ def gather(module):
     """The report's data (report.build's input), read from AWS and the controller's files; and the read failures."""
     params = module.params
     sso_admin = client(module, "sso-admin")
-    instance = discover_instance(sso_admin, params["instance_arn"], module.region)[0]
+    instance = discover(module, sso_admin)[0]
     organization = describe_organization(client(module, "organizations"))
     targets = OrganizationTargets(organization)
     index = targets.index

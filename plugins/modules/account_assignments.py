@@ -25,6 +25,11 @@ description:
     whose replacement (same account and permission set) failed is held for a later run and reported C(HELD).
   - Safe to interrupt. Each run plans from a fresh read, so a run killed at any point and started again
     converges to exactly the desired state.
+  - From IAM Identity Center's delegated administrator, what AWS refuses there is refused before any write (check mode
+    too), naming the entry, why and what to do - an entry whose targets include the management account, and an entry
+    that names a permission set provisioned to the management account (whose assignments, in any account, only the
+    management account may create or delete). The latter costs one C(ListAccountsForProvisionedPermissionSet) per
+    permission set named, made only when the caller is not the instance's owner.
 options:
   assignments:
     description: The desired assignments.
@@ -303,7 +308,7 @@ from ansible_collections.ssoshift.identity_center.plugins.module_utils.common im
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import fail_if_problems
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.directory import IdentityStore
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.identity_center import delegated_refusal
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.identity_center import discover_instance
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import discover
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import DIRECTORY_OPTIONS
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import run
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.organizations import describe_organization
@@ -332,14 +337,15 @@ def reconcile(module):
     organizations = counter.attach(client(module, "organizations"))
     sts = counter.attach(client(module, "sts"))
 
-    instance = discover_instance(sso_admin, params["instance_arn"], module.region)[0]
+    instance = discover(module, sso_admin)[0]
     instance_arn = instance["InstanceArn"]
     store = IdentityStore(identitystore, params["identity_store_id"] or instance["IdentityStoreId"])
     # Many principals: list the store (100 a page) instead of one GetUserId / GetGroupId each.
     store.prefetch([e["user"] for e in params["assignments"] if e.get("user")],
                    [e["group"] for e in params["assignments"] if e.get("group")])
     targets = engine.OrganizationTargets(describe_organization(organizations))
-    permission_sets = PermissionSets(sso_admin, instance_arn).by_name()
+    sets_engine = PermissionSets(sso_admin, instance_arn)
+    permission_sets = sets_engine.by_name()
     pending = [] if module.check_mode else None
     desired, names = engine.resolve(params["assignments"], store, permission_sets, targets, pending)
     if pending:
@@ -348,7 +354,10 @@ def reconcile(module):
 
     caller_account = sts.get_caller_identity(aws_retry=True)["Account"]
     management = targets.management_account_id
+    owns_instance = caller_account == instance.get("OwnerAccountId")
     if caller_account != management:
+        # The delegated administrator: AWS refuses it assignments in the management account, and every assignment of a
+        # set provisioned there (one ListAccountsForProvisionedPermissionSet per set named, on this path only).
         refusals = []
         for position, entry in enumerate(params["assignments"]):
             if management in targets.expand(entry["targets"], f"assignments[{position}]", []):
@@ -358,11 +367,16 @@ def reconcile(module):
                                                     "leave the management account out of this entry (drop it from "
                                                     "targets.accounts, or include_management_account: false) or run "
                                                     "it from the management account"))
+        if not owns_instance:
+            refusals += engine.management_set_refusals(
+                [(f"assignments[{position}] ({engine.principal_label(entry)})", entry["permission_sets"])
+                 for position, entry in enumerate(params["assignments"])],
+                permission_sets, sets_engine.provisioned_accounts, caller_account, management)
         fail_if_problems(refusals, "nothing was changed")
     managed = {a.permission_set_arn for a in desired} | {
         permission_sets[ref] for entry in params["assignments"] for ref in entry["permission_sets"] if ref in permission_sets}
     current, strategy = engine.read_current(sso_admin, instance_arn, desired, managed, params["purge"],
-                                            caller_account == instance.get("OwnerAccountId"))
+                                            owns_instance)
     to_create, to_delete, unchanged = engine.plan(desired, current, managed, params["state"], params["purge"])
 
     for assignment in to_delete:

@@ -96,7 +96,7 @@ from ansible_collections.ssoshift.identity_center.plugins.module_utils import as
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import client
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import fail_if_problems
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.directory import IdentityStore
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.identity_center import discover_instance
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import discover
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import DIRECTORY_OPTIONS
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import run
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.organizations import describe_organization
@@ -107,7 +107,7 @@ def read(module):
     params = module.params
     sso_admin = client(module, "sso-admin")
     identitystore = client(module, "identitystore")
-    instance = discover_instance(sso_admin, params["instance_arn"], module.region)[0]
+    instance = discover(module, sso_admin)[0]
     instance_arn = instance["InstanceArn"]
     store = IdentityStore(identitystore, params["identity_store_id"] or instance["IdentityStoreId"])
     targets = engine.OrganizationTargets(describe_organization(client(module, "organizations")))

@@ -175,8 +175,8 @@ from ansible_collections.ssoshift.identity_center.plugins.module_utils.common im
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import client
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import paginate
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.directory import IdentityStore
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.identity_center import discover_instance
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.identity_center import instance_to_result
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import discover
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import DIRECTORY_OPTIONS
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import run
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.organizations import describe_organization
@@ -202,7 +202,7 @@ def entries_for(principals, by_principal):
 def converge(module):
     params = module.params
     sso_admin = client(module, "sso-admin")
-    instance = discover_instance(sso_admin, params["instance_arn"], module.region)[0]
+    instance = discover(module, sso_admin)[0]
     store = IdentityStore(client(module, "identitystore"), params["identity_store_id"] or instance["IdentityStoreId"])
     store.load(groups=False)
     wanted = list(dict.fromkeys(params["users"] + ([params["operator_user"]] if params["operator_user"] else [])))

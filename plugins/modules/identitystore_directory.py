@@ -242,7 +242,7 @@ from ansible_collections.ssoshift.identity_center.plugins.module_utils.common im
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.directory import USER_FIELDS
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.directory import IdentityStore
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.directory import converge_directory
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.identity_center import discover_instance
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import discover
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import DIRECTORY_OPTIONS
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import run
 
@@ -263,7 +263,7 @@ def converge(module):
     store_id = params["identity_store_id"]
     if not store_id:
         sso_admin = limits.attach(counter.attach(client(module, "sso-admin")))
-        store_id = discover_instance(sso_admin, params["instance_arn"], module.region)[0]["IdentityStoreId"]
+        store_id = discover(module, sso_admin)[0]["IdentityStoreId"]
     store = IdentityStore(identitystore, store_id, module.check_mode)
     result = converge_directory(store, users, groups, params["purge_members"], params["manage_directory"])
     result["api_calls"] = counter.summary()

@@ -123,41 +123,17 @@ instances:
       type: str
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import SsoShiftError
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import client
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import paginate
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.identity_center import instance_to_result
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.identity_center import select_instance
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import discover
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import run
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.organizations import member_caller
-
-# ListInstances shows the organization instance only to the management account and to Identity Center's delegated
-# administrator; any other member account gets an empty list, not an error (IAM Identity Center user guide, "Delegated
-# administration"). Said so, rather than the console step that enables an instance, which would be wrong advice.
-NOT_ADMINISTERING = (
-    "No IAM Identity Center instance is visible to account {caller} in region {region}. It is a member account of the "
-    "organization, and AWS shows the organization instance only to the management account ({management}) and to "
-    "Identity Center's delegated administrator: run this with one of their credentials (or have the management account "
-    "register {caller} as delegated administrator of sso.amazonaws.com), in the region where Identity Center is enabled"
-)
 
 
 def read(module):
-    instances = paginate(client(module, "sso-admin"), "list_instances", "Instances")
-    if not instances:
-        # Only on the failure path: one DescribeOrganization and one GetCallerIdentity tell a member account apart
-        # (credentials without organizations:DescribeOrganization get the console step, as before).
-        try:
-            member = member_caller(client(module, "organizations"), client(module, "sts"))
-        except is_boto3_error_code("AccessDeniedException"):
-            member = None
-        if member:
-            raise SsoShiftError(NOT_ADMINISTERING.format(caller=member[0], management=member[1],
-                                                         region=module.region or "(default)"))
-    selected = select_instance(instances, module.params["instance_arn"], module.region)
+    # No instance visible: one DescribeOrganization and one GetCallerIdentity (on that path only) tell a member account
+    # apart, which is told where to run instead of the console step (identity_center.NOT_ADMINISTERING).
+    selected, instances = discover(module)
     override = module.params["portal_url"]
     return dict(
         changed=False,

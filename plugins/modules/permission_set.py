@@ -21,6 +21,10 @@ description:
     C(managed-by=ssoshift.identity_center) is added to a permission set that lacks it, which is reported as
     adopted.
   - Options left unset are not managed. An empty value (C({}), C([]), C("")) means "none".
+  - From IAM Identity Center's delegated administrator, a change to, the provisioning of, or the deletion of a
+    permission set provisioned to the management account is refused before any write (check mode too), as AWS
+    refuses it there, naming the set, why and what to do. The caller is read (C(DescribeOrganization),
+    C(GetCallerIdentity)) only when a permission set that exists would change, be provisioned or be deleted.
 options:
   name:
     description: Name of the permission set (1-32 characters of letters, digits and C(+=,.@_-)).
@@ -298,11 +302,15 @@ from ansible_collections.ssoshift.identity_center.plugins.module_utils.common im
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import fail_if_problems
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import INSTANCE_OPTIONS
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import instance_arn
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import member_caller_of
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import run
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.permission_sets import PermissionSets
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.permission_sets import converge_permission_sets
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.permission_sets import management_refusals
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.validation import validate_permission_set
 
+# How a refused permission set is named (permission_sets.management_refusals).
+REFUSAL_LABEL = "permission set '{name}'"
 SPEC_KEYS = ("name", "description", "session_duration", "relay_state", "managed_policies",
              "customer_managed_policies", "inline_policy", "permissions_boundary", "tags")
 
@@ -317,6 +325,8 @@ def absent(module, engine):
     if arn is None:
         return dict(changed=False, arn=None, permission_set={}, changes=[], provisioning=None,
                     deleted_assignments=[])
+    fail_if_problems(management_refusals(engine, [(module.params["name"], arn)], member_caller_of(module), REFUSAL_LABEL),
+                     "nothing was changed")
     current = engine.read(arn, with_boundary=False, with_tags=False)
     assignments = engine.assignments(arn)
     if assignments and not module.params["force"]:
@@ -340,7 +350,8 @@ def present(module, engine):
     """The bulk engine (converge_permission_sets) with this one permission set."""
     params = module.params
     converged = converge_permission_sets(engine, [{key: params[key] for key in SPEC_KEYS}], params["purge_policies"],
-                                         params["purge_tags"], params["provision"], details=True)
+                                         params["purge_tags"], params["provision"], details=True,
+                                         protected_account=member_caller_of(module), refusal_label=REFUSAL_LABEL)
     [entry] = converged["permission_sets"]
     result = dict(changed=converged["changed"], arn=entry["arn"], permission_set=entry["after"],
                   changes=entry["changes"], ownership=entry["ownership"], adopted=converged["adopted"],

@@ -19,6 +19,10 @@ description:
   - Fails after trying them all when one fails, with AWS's failure reason.
   - An unknown name fails the task; in check mode it is taken for a permission set the play would create
     earlier, provisioned nowhere yet.
+  - From IAM Identity Center's delegated administrator, a permission set to provision that is provisioned to the
+    management account is refused before any provisioning (check mode too), as AWS refuses it there, naming the set,
+    why and what to do. The caller is read (C(DescribeOrganization), C(GetCallerIdentity)) only when there is something
+    to provision.
 options:
   names:
     description: Names of the permission sets to provision.
@@ -84,10 +88,13 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import SsoShiftError
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import client
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import fail_if_problems
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import INSTANCE_OPTIONS
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import instance_arn
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import member_caller_of
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import run
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.permission_sets import PermissionSets
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.permission_sets import management_refusals
 
 
 def provision_all(module):
@@ -97,12 +104,14 @@ def provision_all(module):
     unknown = [name for name in module.params["names"] if name not in by_name]
     if unknown and not module.check_mode:
         raise SsoShiftError("names: no permission set named " + ", ".join(f"'{n}'" for n in unknown), unknown)
+    # What each set would be provisioned to; a set this run would create (check mode) is provisioned nowhere yet.
+    planned = [(name, sorted(engine.provisioned_accounts(by_name[name], module.params["only_outdated"]))
+                if name in by_name else []) for name in module.params["names"]]
+    # A delegated administrator may not provision a set provisioned to the management account: refused before any.
+    fail_if_problems(management_refusals(engine, [(name, by_name[name]) for name, accounts in planned if accounts],
+                                         member_caller_of(module), "permission set '{name}'"), "nothing was provisioned")
     results = []
-    for name in module.params["names"]:
-        if name not in by_name:  # check mode: one this run would create, provisioned nowhere yet
-            results.append({"name": name, "status": "SKIPPED", "accounts": []})
-            continue
-        accounts = sorted(engine.provisioned_accounts(by_name[name], module.params["only_outdated"]))
+    for name, accounts in planned:
         if not accounts:
             results.append({"name": name, "status": "SKIPPED", "accounts": []})
         elif module.check_mode:

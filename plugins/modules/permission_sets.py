@@ -25,6 +25,10 @@ description:
     the endpoint cannot read tags, ownership is C(unknown) and only given tags are refused."
   - A create answered with C(ConflictException) (the name exists, for example the same create repeated after a
     dropped connection) is read back and treated as created, so a re-run converges.
+  - From IAM Identity Center's delegated administrator, a change to (or the provisioning of) a permission set
+    provisioned to the management account is refused before any write (check mode too), as AWS refuses it there,
+    naming the set, why and what to do. The caller is read (C(DescribeOrganization), C(GetCallerIdentity)) only when
+    a permission set that exists would change or be provisioned.
 options:
   permission_sets:
     description:
@@ -202,9 +206,9 @@ from ansible_collections.ssoshift.identity_center.plugins.module_utils.access_mo
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.assignments import CallCounter
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import client
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import fail_if_problems
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.identity_center import discover_instance
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.identity_center import management_account_of
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import discover
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import INSTANCE_OPTIONS
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import member_caller_of
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import run
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.permission_sets import PermissionSets
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.permission_sets import converge_permission_sets
@@ -220,13 +224,13 @@ def converge(module):
     counter = CallCounter()
     limits = rate_limit.shared(sso_admin_rate=params["max_requests_per_second"])
     sso_admin = limits.attach(counter.attach(client(module, "sso-admin")))
-    instance_arn = discover_instance(sso_admin, params["instance_arn"], module.region)[0]["InstanceArn"]
+    instance_arn = discover(module, sso_admin)[0]["InstanceArn"]
     engine = PermissionSets(sso_admin, instance_arn, module.check_mode, params["wait_timeout"])
-    caller = client(module, "sts").get_caller_identity(aws_retry=True)["Account"]
-    management = management_account_of(client(module, "organizations"))
+    # Who the caller is (GetCallerIdentity, DescribeOrganization) is asked only when a set provisioned somewhere would
+    # change or be provisioned: a delegated administrator may not touch one provisioned to the management account.
     result = converge_permission_sets(engine, params["permission_sets"], params["purge_policies"],
                                       params["purge_tags"], params["provision"],
-                                      protected_account=None if caller == management else (caller, management))
+                                      protected_account=member_caller_of(module))
     result.update(instance_arn=instance_arn, api_calls=counter.summary())
     return result
 

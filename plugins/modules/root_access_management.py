@@ -68,9 +68,9 @@ changes:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import client
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import member_caller_of
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import warn
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.modules import run
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.organizations import member_caller
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.root_access import ensure_root_access
 
 
@@ -85,7 +85,7 @@ def main():
     )
     result = run(module, lambda: ensure_root_access(
         client(module, "iam"), module.params["features"], module.params["state"], module.check_mode,
-        member_caller=lambda: member_caller(client(module, "organizations"), client(module, "sts"))),
+        member_caller=member_caller_of(module)),
         "Failed to manage centralized root access")
     if not result["supported"]:
         warn(module, result["msg"])

@@ -104,6 +104,10 @@ def test_ou_organization_and_explicit_targets(sandbox, world, run_playbook):
     assert again["changed"] is False and again["counts"]["unchanged"] == 9
     assert recording.writes == []
     assert again["api_calls"]["ListAccountAssignmentsForPrincipal"] == 2
+    # From the management account (the instance's owner) the delegated administrator's check (is a set provisioned to
+    # the management account?) costs nothing, though AdministratorAccess here is provisioned there.
+    assert "ListAccountsForProvisionedPermissionSet" not in applied["api_calls"]
+    assert "ListAccountsForProvisionedPermissionSet" not in again["api_calls"]
 
 
 def test_purge_only_touches_the_permission_sets_it_names(sandbox, world, run_playbook):

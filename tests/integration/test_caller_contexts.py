@@ -87,6 +87,13 @@ def test_fresh_organisation_from_its_management_account_and_from_a_member_accoun
                 _task("MR posture", "account_security_info"),
                 _task("MR instance", "instance_info", expect_failure=True),
                 _task("MR identity store", "identitystore_info", expect_failure=True),
+                _task("MR permission sets", "permission_sets", {"permission_sets": [{"name": "MemberSet"}]},
+                      check=True, expect_failure=True),
+                _task("MR single permission set", "permission_set", {"name": "MemberSet"}, check=True,
+                      expect_failure=True),
+                _task("MR assignments", "account_assignments",
+                      {"assignments": [{"group": "platform-admins", "permission_sets": ["MemberSet"],
+                                        "targets": {"accounts": ["prod"]}}]}, check=True, expect_failure=True),
                 _task("MR root access", "root_access_management", expect_failure=True),
                 _task("MR contacts", "alternate_contact",
                       {"account_ids": [box.accounts["dev"]], "contact_type": "security", "name": "Security",
@@ -149,8 +156,15 @@ def test_fresh_organisation_from_its_management_account_and_from_a_member_accoun
         assert (f"No IAM Identity Center instance is visible to account {prod} in region {sandbox_tool.REGION}. It "
                 f"is a member account of the organization, and AWS shows the organization instance only to the "
                 f"management account ({management})") in instance["msg"]
-        # Row 32 (MR): refused before any identity store call (instance discovery finds none).
-        assert "No IAM Identity Center instance is visible" in _refused(result, "MR identity store")["msg"]
+        # Rows 31-40 (MR): every module that discovers the instance (modules.discover: the identity store, the
+        # permission sets, the assignments) is refused before any other Identity Center call with the same message.
+        for task in ("MR identity store", "MR permission sets", "MR single permission set", "MR assignments"):
+            message = _refused(result, task)["msg"]
+            assert message.startswith(f"No IAM Identity Center instance is visible to account {prod} in region "
+                                      f"{sandbox_tool.REGION}. It is a member account of the organization, and AWS "
+                                      f"shows the organization instance only to the management account "
+                                      f"({management})"), (task, message)
+            assert "Enable with AWS Organizations" not in message, task
         # Rows 16-17 (MR): refused naming who may change the features.
         assert ("the caller is a member account: only the management account can enable or disable these features"
                 in _refused(result, "MR root access")["msg"])
@@ -209,14 +223,30 @@ def test_delegated_administrators_of_identity_center_and_of_iam(tmp_path_factory
                 _task("DA assignments: one in the management account", "account_assignments",
                       {"assignments": [{"group": "mgmt-admins", "permission_sets": ["Unprovisioned"],
                                         "targets": {"accounts": ["management", "prod"]}}]}, expect_failure=True),
-            ], credentials=delegated),
-            # What the modules the migration does not use leave to AWS (docs/caller-contexts.md, rows 36 and 38).
-            _play("DA: AWS's own refusals", [
                 _task("DA single permission set provisioned to the management account", "permission_set",
                       changed_theirs, expect_failure=True),
+                _task("DA single permission set provisioned to the management account, deleted", "permission_set",
+                      {"name": "MgmtOnly", "state": "absent", "force": True}, expect_failure=True),
+                _task("DA provisioning of a set provisioned to the management account", "permission_set_provisioning",
+                      {"names": ["Unprovisioned", "MgmtOnly"], "only_outdated": False}, expect_failure=True),
                 _task("DA assignment of a set provisioned to the management account", "account_assignments",
                       {"assignments": [{"group": "mgmt-admins", "permission_sets": ["MgmtOnly"],
                                         "targets": {"accounts": ["prod"]}}]}, expect_failure=True),
+                _task("DA purge of a set provisioned to the management account", "account_assignments",
+                      {"assignments": [{"group": "mgmt-admins", "permission_sets": ["Unprovisioned", "MgmtOnly"],
+                                        "targets": {"accounts": ["staging"]}}], "purge": True},
+                      check=True, expect_failure=True),
+                _task("DA access model: a set provisioned to the management account", "access_model_validate",
+                      {"identity_center": {"assignments": [
+                          {"group": "mgmt-admins", "permission_sets": ["Unprovisioned"],
+                           "targets": {"accounts": ["prod"]}},
+                          {"group": "mgmt-admins", "permission_sets": ["MgmtOnly", "Unprovisioned"],
+                           "targets": {"accounts": ["staging"]}}]}}, expect_failure=True),
+                _task("DA assignments of a set provisioned elsewhere", "account_assignments",
+                      {"assignments": [{"group": "mgmt-admins", "permission_sets": ["Unprovisioned"],
+                                        "targets": {"accounts": ["prod"]}},
+                                       {"group": "mgmt-admins", "permission_sets": ["Unprovisioned"],
+                                        "targets": {"accounts": ["staging"]}}]}, check=True),
             ], credentials=delegated),
             _play("IAM's delegated administrator", [
                 _task("IAM-DA root access absent", "root_access_management", {"state": "absent"},
@@ -226,9 +256,8 @@ def test_delegated_administrators_of_identity_center_and_of_iam(tmp_path_factory
         ]
         with box.record() as recording:
             result = run(plays)
-        # The only writes sent are the two AWS refuses in the last play; the estate is as it was.
-        assert set(recording.writes) <= {"UpdatePermissionSet", "TagResource", "CreateAccountAssignment"}, \
-            recording.writes
+        # Every refusal came before any write: nothing was sent, the estate is as it was.
+        assert recording.writes == [], recording.writes
         assert sso.describe_permission_set(InstanceArn=instance, PermissionSetArn=theirs)["PermissionSet"][
             "Description"] == "by management"
         assert sso.list_accounts_for_provisioned_permission_set(InstanceArn=instance, PermissionSetArn=theirs)[
@@ -276,11 +305,40 @@ def test_delegated_administrators_of_identity_center_and_of_iam(tmp_path_factory
         assert (f"assignments[0] (group:mgmt-admins).targets: the caller ({dev}) is a delegated administrator of IAM "
                 f"Identity Center, not the management account ({management}): AWS refuses account assignments in "
                 "the management account") in refused["msg"], refused["msg"]
-        # ... the single-set module and an assignment of a set provisioned there end in AWS's own refusal, through the
-        # modules' error path (docs/caller-contexts.md says what would refuse them up front).
+        assert len(refused["problems"]) == 1  # Unprovisioned is provisioned nowhere: only the target is refused
+        # Rows 36-37 (DA): the single-set modules share the engine's refusal: a change, a deletion or a provisioning of
+        # a set provisioned to the management account, named, with why and what to do.
+        refusal = (f"permission set 'MgmtOnly': the caller ({dev}) is a delegated administrator of IAM Identity Center, "
+                   f"not the management account ({management}): AWS refuses changes to a permission set provisioned "
+                   "to the management account from a delegated administrator; make this change from the management "
+                   "account, or remove the set's assignments in the management account first")
         for name in ("DA single permission set provisioned to the management account",
-                     "DA assignment of a set provisioned to the management account"):
-            assert "AccessDeniedException" in json.dumps(_refused(result, name)), name
+                     "DA single permission set provisioned to the management account, deleted",
+                     "DA provisioning of a set provisioned to the management account"):
+            refused = _refused(result, name)
+            assert refused["problems"] == [refusal], (name, refused["msg"])
+            assert "AccessDeniedException" not in json.dumps(refused), name
+        # Rows 38-39 (DA): an assignment (or a purge) of a set provisioned to the management account, in a member
+        # account, is refused before any write, naming the entry and the set; the whole model says so first.
+        assignment_refusal = (f"the caller ({dev}) is a delegated administrator of IAM Identity Center, not the "
+                              f"management account ({management}): AWS refuses account assignments (created or "
+                              "deleted, in any account) of a permission set provisioned to the management account "
+                              "from a delegated administrator; make this change from the management account, or "
+                              "remove the set's assignments in the management account first")
+        for name in ("DA assignment of a set provisioned to the management account",
+                     "DA purge of a set provisioned to the management account"):
+            refused = _refused(result, name)
+            assert refused["problems"] == [
+                f"assignments[0] (group:mgmt-admins).permission_sets (MgmtOnly): {assignment_refusal}"], refused["msg"]
+            assert "AccessDeniedException" not in json.dumps(refused), name
+        refused = _refused(result, "DA access model: a set provisioned to the management account")
+        assert refused["problems"] == [
+            f"identity_center.assignments[1].permission_sets (MgmtOnly): {assignment_refusal}"], refused["msg"]
+        # ... one ListAccountsForProvisionedPermissionSet per permission set named, not per entry; a set provisioned
+        # elsewhere is planned as from the management account.
+        elsewhere = result.task("DA assignments of a set provisioned elsewhere")
+        assert elsewhere["counts"]["created"] == 2, elsewhere
+        assert elsewhere["api_calls"]["ListAccountsForProvisionedPermissionSet"] == 1, elsewhere["api_calls"]
 
         # Rows 5, 10 (DA): the inventory plugin reads the tree and the tags from the delegated administrator.
         code, listing, errors = _inventory(box, tmp_path, delegated)

@@ -261,8 +261,18 @@ def test_delegated_administrator_cannot_touch_the_management_account(estate, dev
         "PermissionSetArn"]
     mgmt_sso.create_account_assignment(InstanceArn=instance, TargetId=management, TargetType="AWS_ACCOUNT",
                                        PermissionSetArn=theirs, PrincipalType="GROUP", PrincipalId=group)
+    # ... also where the management account assigned it to a member account: the delegated administrator reads it there
+    # but may not remove it (DeleteAccountAssignment), as it may not add one (CreateAccountAssignment).
+    mgmt_sso.create_account_assignment(InstanceArn=instance, TargetId=estate.accounts["staging"],
+                                       TargetType="AWS_ACCOUNT", PermissionSetArn=theirs, PrincipalType="GROUP",
+                                       PrincipalId=group)
     assert sso.describe_permission_set(InstanceArn=instance, PermissionSetArn=theirs)["PermissionSet"][
         "Name"] == "MgmtOnly"
+    assert sso.list_accounts_for_provisioned_permission_set(InstanceArn=instance, PermissionSetArn=theirs)[
+        "AccountIds"] == sorted([management, estate.accounts["staging"]])
+    assert [a["PrincipalId"] for a in sso.list_account_assignments(
+        InstanceArn=instance, AccountId=estate.accounts["staging"], PermissionSetArn=theirs)["AccountAssignments"]] == [
+        group]
     for call in (
         lambda: sso.update_permission_set(InstanceArn=instance, PermissionSetArn=theirs, Description="x"),
         lambda: sso.attach_managed_policy_to_permission_set(
@@ -273,6 +283,10 @@ def test_delegated_administrator_cannot_touch_the_management_account(estate, dev
                                               PrincipalType="GROUP", PrincipalId=group),
         lambda: sso.provision_permission_set(InstanceArn=instance, PermissionSetArn=theirs,
                                              TargetType="ALL_PROVISIONED_ACCOUNTS"),
+        lambda: sso.delete_account_assignment(InstanceArn=instance, TargetId=estate.accounts["staging"],
+                                              TargetType="AWS_ACCOUNT", PermissionSetArn=theirs,
+                                              PrincipalType="GROUP", PrincipalId=group),
+        lambda: sso.tag_resource(InstanceArn=instance, ResourceArn=theirs, Tags=[{"Key": "k", "Value": "v"}]),
         lambda: sso.delete_permission_set(InstanceArn=instance, PermissionSetArn=theirs),
     ):
         assert _refusal(call) == ("AccessDeniedException", 400)

@@ -194,3 +194,27 @@ def test_a_dropped_connection_is_retried():
         [(dummy, dummy2, result)] = applier.run([("create", _a("111111111111"))])
     assert result["status"] == "SUCCEEDED"
     assert calls == ["create_account_assignment", "create_account_assignment"]
+
+
+# --------------------------------------------------------------------------- rows 38-39: the delegated administrator
+
+def test_entries_naming_a_set_provisioned_to_the_management_account_are_refused_one_read_per_set():
+    asked = []
+
+    def provisioned_accounts(arn):
+        asked.append(arn)
+        return ["000000000000", "333333333333"] if arn == PS_A else ["111111111111"]
+
+    named = [("assignments[0] (group:admins)", ["Admin", "Dev"]), ("assignments[1] (user:alice)", [PS_A]),
+             ("assignments[2] (user:bob)", ["Admin", "NotYet", "(to be created) X"]), ("assignments[3] (user:eve)", None)]
+    problems = engine.management_set_refusals(named, {"Admin": PS_A, "Dev": PS_B}, provisioned_accounts,
+                                              "111111111111", "000000000000")
+    assert asked == [PS_A, PS_B]  # once per permission set named, not per entry
+    assert [p.split(": the caller")[0] for p in problems] == ["assignments[0] (group:admins).permission_sets (Admin)",
+                                                              f"assignments[1] (user:alice).permission_sets ({PS_A})",
+                                                              "assignments[2] (user:bob).permission_sets (Admin)"]
+    assert problems[0].endswith(
+        "(Admin): the caller (111111111111) is a delegated administrator of IAM Identity Center, not the management "
+        "account (000000000000): AWS refuses account assignments (created or deleted, in any account) of a permission "
+        "set provisioned to the management account from a delegated administrator; make this change from the "
+        "management account, or remove the set's assignments in the management account first")

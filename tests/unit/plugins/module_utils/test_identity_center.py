@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from botocore.exceptions import ClientError
 
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import SsoShiftError
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.identity_center import discover_instance
@@ -80,3 +81,45 @@ def test_discover_instance_retries_throttling():
     stubber.add_response("list_instances", {"Instances": [ORG_INSTANCE]}, {})
     selected, instances = discover_instance(sso_admin)
     assert selected == ORG_INSTANCE and instances == [ORG_INSTANCE]
+
+
+# Row 31 of docs/caller-contexts.md: a member account that does not administer Identity Center sees no instance.
+MEMBER, MANAGEMENT = "210987654321", "123456789012"
+
+
+def test_no_instance_from_a_member_account_says_where_to_run_not_the_console_step():
+    sso_admin, stubber = stubbed_client("sso-admin")
+    stubber.add_response("list_instances", {"Instances": []}, {})
+    asked = []
+    with pytest.raises(SsoShiftError) as error:
+        discover_instance(sso_admin, region="eu-west-1", member_caller=lambda: asked.append(1) or (MEMBER, MANAGEMENT))
+    assert asked == [1]
+    assert str(error.value).startswith(
+        f"No IAM Identity Center instance is visible to account {MEMBER} in region eu-west-1. It is a member account of "
+        f"the organization, and AWS shows the organization instance only to the management account ({MANAGEMENT})")
+    assert "Enable with AWS Organizations" not in str(error.value)
+
+
+@pytest.mark.parametrize("answer", [None, ClientError({"Error": {"Code": "AccessDeniedException", "Message": "no"}},
+                                                      "DescribeOrganization")])
+def test_no_instance_for_the_management_account_or_without_describe_organization_names_the_console_step(answer):
+    sso_admin, stubber = stubbed_client("sso-admin")
+    stubber.add_response("list_instances", {"Instances": []}, {})
+
+    def member_caller():
+        if answer is not None:
+            raise answer
+        return None
+
+    with pytest.raises(SsoShiftError, match="Enable with AWS Organizations"):
+        discover_instance(sso_admin, region="eu-west-1", member_caller=member_caller)
+
+
+def test_a_visible_instance_asks_nobody_who_the_caller_is():
+    sso_admin, stubber = stubbed_client("sso-admin")
+    stubber.add_response("list_instances", {"Instances": [ORG_INSTANCE]}, {})
+
+    def never():
+        raise AssertionError("the caller is asked about only when no instance is visible")
+
+    assert discover_instance(sso_admin, member_caller=never)[0] == ORG_INSTANCE

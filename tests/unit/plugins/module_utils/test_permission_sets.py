@@ -5,6 +5,7 @@ import pytest
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import SsoShiftError
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.permission_sets import PermissionSets
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.permission_sets import canonical_duration
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.permission_sets import management_refusals
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.permission_sets import normalize_desired
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.permission_sets import plan_changes
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.permission_sets import wait_for
@@ -197,3 +198,57 @@ def test_given_tags_are_refused_before_any_write_when_the_endpoint_cannot_read_t
                              service_message="<!doctype html><html><title>500 Internal Server Error</title></html>")
     with pytest.raises(SsoShiftError, match=r"permission_sets \(Dev\).tags: the endpoint does not implement"):
         converge_permission_sets(engine, [{"name": "Dev", "tags": {"team": "a"}}])
+
+
+# --------------------------------------------------------------------------- rows 36-37: the delegated administrator
+
+MANAGEMENT, DELEGATED = "123456789012", "210987654321"
+
+
+def test_a_change_to_a_set_provisioned_to_the_management_account_is_refused_before_any_write_check_mode_too():
+    for check_mode in (False, True):
+        engine, stubber = _engine()
+        engine.check_mode = check_mode
+        stubber.add_response("list_permission_sets", {"PermissionSets": [ARN]})
+        stubber.add_response("describe_permission_set", _described(ARN, "Dev"))
+        stubber.add_response("list_tags_for_resource", {"Tags": [{"Key": "managed-by",
+                                                                  "Value": "ssoshift.identity_center"}]})
+        stubber.add_response("list_accounts_for_provisioned_permission_set", {"AccountIds": []},
+                             {"InstanceArn": INSTANCE, "PermissionSetArn": ARN,
+                              "ProvisioningStatus": "LATEST_PERMISSION_SET_NOT_PROVISIONED"})
+        stubber.add_response("list_accounts_for_provisioned_permission_set", {"AccountIds": [MANAGEMENT, DELEGATED]},
+                             {"InstanceArn": INSTANCE, "PermissionSetArn": ARN})
+        asked = []
+        with pytest.raises(SsoShiftError) as raised:
+            converge_permission_sets(engine, [{"name": "Dev", "session_duration": "PT2H"}],
+                                     protected_account=lambda: asked.append(1) or (DELEGATED, MANAGEMENT),
+                                     refusal_label="permission set '{name}'")
+        assert asked == [1]
+        assert raised.value.problems == [
+            f"permission set 'Dev': the caller ({DELEGATED}) is a delegated administrator of IAM Identity Center, not "
+            f"the management account ({MANAGEMENT}): AWS refuses changes to a permission set provisioned to the "
+            "management account from a delegated administrator; make this change from the management account, or "
+            "remove the set's assignments in the management account first"]
+        stubber.assert_no_pending_responses()  # an UpdatePermissionSet would have had no answer
+
+
+def test_nothing_to_change_asks_nobody_who_the_caller_is():
+    engine, stubber = _engine()
+    stubber.add_response("list_permission_sets", {"PermissionSets": [ARN]})
+    stubber.add_response("describe_permission_set", _described(ARN, "Dev"))
+    stubber.add_response("list_tags_for_resource", {"Tags": [{"Key": "managed-by", "Value": "ssoshift.identity_center"}]})
+    stubber.add_response("list_accounts_for_provisioned_permission_set", {"AccountIds": []})
+
+    def never():
+        raise AssertionError("the caller is read only when a set provisioned somewhere would change")
+
+    assert converge_permission_sets(engine, [{"name": "Dev"}], protected_account=never)["changed"] is False
+    stubber.assert_no_pending_responses()
+
+
+def test_management_refusals_pass_the_management_account_and_sets_provisioned_elsewhere():
+    engine, stubber = _engine()
+    assert management_refusals(engine, [("Dev", ARN)], lambda: None) == []  # the management account: no read
+    stubber.add_response("list_accounts_for_provisioned_permission_set", {"AccountIds": [DELEGATED]})
+    assert management_refusals(engine, [("Dev", ARN)], lambda: (DELEGATED, MANAGEMENT)) == []
+    stubber.assert_no_pending_responses()
