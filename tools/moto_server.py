@@ -86,6 +86,13 @@ in the service's own error format, where AWS refuses the caller:
   AccountSigningCertificatesPresent), the credential report's <root_account> row (moto has none)
   and ListVirtualMFADevices (a root virtual device) reflect them.
 
+Speed, not behaviour:
+
+- IAM's AWS-managed policies: moto builds every account's IAM backend by parsing its bundled data of about 1,600
+  AWS-managed policies and serialising each document again (about 0.4 s and 5 MB per account; an organisation of
+  300 accounts spent two minutes there). The data is parsed and each document serialised once per process; every
+  account still gets its own policy objects (attachment counts are per account), sharing the document strings.
+
 The request recorder (moto-api/recorder) records every request, refused ones included.
 """
 
@@ -100,7 +107,9 @@ from xml.sax.saxutils import escape
 from moto.account.exceptions import UnspecifiedContactType
 from moto.core.responses import BaseResponse
 from moto.core.responses import EmptyResult
+from moto.iam import models as iam_models
 from moto.iam.models import AccountSummary
+from moto.iam.models import AWSManagedPolicy
 from moto.iam.models import IAMBackend
 from moto.iam.responses import IamResponse
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
@@ -122,6 +131,27 @@ UnspecifiedContactType.code = 404
 for _service in ("sso.amazonaws.com", "iam.amazonaws.com", "account.amazonaws.com"):
     if _service not in FakeDelegatedAdministrator.SUPPORTED_SERVICES:
         FakeDelegatedAdministrator.SUPPORTED_SERVICES.append(_service)
+
+
+_AWS_MANAGED_POLICIES = []  # (name, default version, path, document text, created, updated), read once
+
+
+def _init_aws_policies(self):
+    """moto's IAMBackend._init_aws_policies from data parsed once per process (see the docstring)."""
+    if not iam_models.load_iam_aws_managed_policies():
+        return []
+    if not _AWS_MANAGED_POLICIES:
+        for name, data in json.loads(iam_models.aws_managed_policies_data).items():
+            _AWS_MANAGED_POLICIES.append((name, data.get("DefaultVersionId"), data.get("Path"),
+                                          json.dumps(data.get("Document")),
+                                          datetime.datetime.fromisoformat(data["CreateDate"]),
+                                          datetime.datetime.fromisoformat(data["UpdateDate"])))
+    return [AWSManagedPolicy(name, account_id=self.account_id, region=self.region_name, default_version_id=version,
+                             path=path, document=document, create_date=created, update_date=updated)
+            for name, version, path, document, created, updated in _AWS_MANAGED_POLICIES]
+
+
+IAMBackend._init_aws_policies = _init_aws_policies
 
 
 def list_accounts_for_provisioned_permission_set(self, instance_arn, permission_set_arn):
