@@ -92,6 +92,9 @@ Speed, not behaviour:
   AWS-managed policies and serialising each document again (about 0.4 s and 5 MB per account; an organisation of
   300 accounts spent two minutes there). The data is parsed and each document serialised once per process; every
   account still gets its own policy objects (attachment counts are per account), sharing the document strings.
+- Which backend serves a request: moto's dispatcher works it out on every request, under a lock, by listing its own
+  package folder and matching every backend's URL patterns (half of the server's time in an organisation-scale run).
+  The answer for a host never changes: it is kept per host.
 
 The request recorder (moto-api/recorder) records every request, refused ones included.
 """
@@ -152,6 +155,19 @@ def _init_aws_policies(self):
 
 
 IAMBackend._init_aws_policies = _init_aws_policies
+
+_moto_backend_for_host = DomainDispatcherApplication.get_backend_for_host
+
+
+def get_backend_for_host(self, host):
+    """moto's answer, kept per host (see the docstring); called under the dispatcher's lock."""
+    known = self.__dict__.setdefault("_ssoshift_backend_for_host", {})
+    if host not in known:
+        known[host] = _moto_backend_for_host(self, host)
+    return known[host]
+
+
+DomainDispatcherApplication.get_backend_for_host = get_backend_for_host
 
 
 def list_accounts_for_provisioned_permission_set(self, instance_arn, permission_set_arn):

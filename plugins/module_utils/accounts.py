@@ -23,6 +23,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import get_aws_connection_info
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 
@@ -105,6 +106,7 @@ class AccountSessions:
         self._clients = {}       # (account_id, service) -> client
         self._caller = None
         self._session = None
+        self._account_id_accepted = True  # until Account Management refuses AccountId (get_alternate_contact)
         self.assumed = 0
 
     # ------------------------------------------------------------------ the caller
@@ -156,6 +158,25 @@ class AccountSessions:
         return session.client(service, aws_access_key_id=credentials["AccessKeyId"],
                               aws_secret_access_key=credentials["SecretAccessKey"],
                               aws_session_token=credentials["SessionToken"], **self._connection)
+
+    def get_alternate_contact(self, account_id, contact_type):
+        """Account Management GetAlternateContact's answer for `account_id`: asked by the caller with AccountId while
+        AWS accepts it (the management account, or Account Management's delegated administrator, once trusted access
+        for account.amazonaws.com is enabled: one client for every account), else - after AWS's first
+        AccessDeniedException - inside the account through the member role; the caller's own account never with
+        AccountId (AWS refuses it). AWS's errors are raised (ResourceNotFoundException: the contact is not set)."""
+        caller = self.caller_account_id()
+        own = self.client(caller, "account")
+        if str(account_id) == caller:
+            return own.get_alternate_contact(AlternateContactType=contact_type, aws_retry=True)
+        if self._account_id_accepted:
+            try:
+                return own.get_alternate_contact(AlternateContactType=contact_type, AccountId=str(account_id),
+                                                 aws_retry=True)
+            except is_boto3_error_code("AccessDeniedException"):
+                self._account_id_accepted = False
+        return self.client(account_id, "account").get_alternate_contact(AlternateContactType=contact_type,
+                                                                        aws_retry=True)
 
     def root_client(self, account_id, task, service="iam"):
         """A client of `service` in a privileged root session of member account `account_id`, scoped by the

@@ -316,6 +316,23 @@ def read_by_account(sso_admin, instance_arn, pairs):
     return found
 
 
+def read_every(sso_admin, instance_arn, principals, pairs, owns_instance):
+    """Every assignment of the (account, permission set) `pairs`, whoever holds it: by principal
+    (ListAccountAssignmentsForPrincipal for each of `principals`, every user and group of the identity store, then
+    kept to the pairs) where the caller owns the instance and there are fewer principals than pairs, else by pair
+    (ListAccountAssignments each). AWS answers the principal listing only to the management account; a refusal
+    (AccessDeniedException, ValidationException) falls back to the pairs. The principal listing cannot show an
+    assignment left behind by a principal deleted from the store (which no one can use)."""
+    pairs = set(pairs)
+    if choose_strategy(principals, pairs, False, owns_instance) == "principal":
+        try:
+            return {a for a in read_by_principal(sso_admin, instance_arn, principals)
+                    if (a.account_id, a.permission_set_arn) in pairs}
+        except is_boto3_error_code(["AccessDeniedException", "ValidationException"]):
+            pass
+    return read_by_account(sso_admin, instance_arn, pairs)
+
+
 def provisioned_pairs(sso_admin, instance_arn, permission_set_arns):
     """(account, permission set) for every account each permission set is provisioned to."""
     pairs = set()

@@ -205,6 +205,12 @@ class IdentityStore:
             self._ids[key] = found
         return self._ids[key]
 
+    def principals(self):
+        """[(USER | GROUP, ID)] of every user and group of the store (listed once, load())."""
+        self.load()
+        return [("USER", u["user_id"]) for u in self.users.values()] + [
+            ("GROUP", g["group_id"]) for g in self.groups.values()]
+
     def user_id(self, user_name):
         return self._get_id("USER", user_name)
 

@@ -50,9 +50,10 @@ def _list(model, key):
 
 # --------------------------------------------------------------------------- Identity Center
 
-def read_identity_center(sso_admin, store, instance_arn, targets, identity_center):
+def read_identity_center(sso_admin, store, instance_arn, targets, identity_center, owns_instance=False):
     """Every assignment, the groups with their members, what the collection adopted, and the assignment and member
-    drift against the model. store: directory.IdentityStore; targets: assignments.OrganizationTargets."""
+    drift against the model. store: directory.IdentityStore; targets: assignments.OrganizationTargets; owns_instance:
+    whether the caller is the instance's owner (assignments.read_every)."""
     from ansible_collections.ssoshift.identity_center.plugins.module_utils.permission_sets import PermissionSets
 
     sets = PermissionSets(sso_admin, instance_arn)
@@ -60,8 +61,8 @@ def read_identity_center(sso_admin, store, instance_arn, targets, identity_cente
     names = {"accounts": targets.names, "permission_sets": {arn: name for name, arn in by_name.items()},
              "principals": {}}
     store.load()
-    current = engine.read_by_account(sso_admin, instance_arn,
-                                     engine.provisioned_pairs(sso_admin, instance_arn, set(by_name.values())))
+    current = engine.read_every(sso_admin, instance_arn, store.principals(),
+                                engine.provisioned_pairs(sso_admin, instance_arn, set(by_name.values())), owns_instance)
     for assignment in current:
         key = (assignment.principal_type, assignment.principal_id)
         if key not in names["principals"]:
@@ -175,7 +176,7 @@ def read_accounts(sessions, accounts, organization_facts, plans, legacy_by_accou
     def read(account):
         account_id, name = account["id"], account["name"]
         iam = sessions.client(account_id, "iam")
-        facts = gather_account(iam, sessions.client(account_id, "account"))
+        facts = gather_account(iam, read_contact=lambda kind: sessions.get_alternate_contact(account_id, kind))
         root = None
         if audit_root and account_id != management_account_id:
             root = _root_credentials(sessions, account, facts)

@@ -75,7 +75,8 @@ def read_role(iam, name):
 
     {name, arn, path, trust_policy, description, max_session_duration, permissions_boundary ('' if none),
     managed_policies [arn], inline_policies {name: document}, tags {key: value}}; IAM GetRole,
-    ListAttachedRolePolicies, ListRolePolicies + GetRolePolicy each, ListRoleTags.
+    ListAttachedRolePolicies, ListRolePolicies + GetRolePolicy each. The tags come with GetRole (IAM returns all of a
+    role's tags there, at most 50), so no ListRoleTags.
     """
     try:
         role = iam.get_role(RoleName=name, aws_retry=True)["Role"]
@@ -96,7 +97,7 @@ def read_role(iam, name):
         "managed_policies": sorted(p["PolicyArn"] for p in paginate(
             iam, "list_attached_role_policies", "AttachedPolicies", RoleName=name)),
         "inline_policies": inline,
-        "tags": boto3_tag_list_to_ansible_dict(paginate(iam, "list_role_tags", "Tags", RoleName=name)),
+        "tags": boto3_tag_list_to_ansible_dict(role.get("Tags") or []),
     }
 
 

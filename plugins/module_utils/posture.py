@@ -309,8 +309,13 @@ def gather_organization(iam, sso_admin):
     return facts
 
 
-def gather_account(iam, account):
-    """The facts of one account, read with that account's own credentials."""
+def gather_account(iam, account=None, read_contact=None):
+    """The facts of one account, read with that account's own credentials (`iam`). The security contact comes from
+    `read_contact(contact_type)` (GetAlternateContact's answer; accounts.AccountSessions.get_alternate_contact reads
+    every account's from the caller where AWS allows it), else from the `account` client inside the account."""
+    if read_contact is None:
+        def read_contact(contact_type):
+            return account.get_alternate_contact(AlternateContactType=contact_type, aws_retry=True)
     facts = {"unknown": {}}
     facts["account_summary"] = iam.get_account_summary(aws_retry=True)["SummaryMap"]
     try:
@@ -349,7 +354,7 @@ def gather_account(iam, account):
 
     def contact():
         try:
-            found = account.get_alternate_contact(AlternateContactType="SECURITY", aws_retry=True)["AlternateContact"]
+            found = read_contact("SECURITY")["AlternateContact"]
             return {"name": found.get("Name"), "email": found.get("EmailAddress")}
         except is_boto3_error_code("ResourceNotFoundException"):
             return None

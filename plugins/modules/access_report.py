@@ -350,10 +350,11 @@ def gather(module):
     targets = OrganizationTargets(organization)
     index = targets.index
     sessions = AccountSessions(module, params["member_role_name"])
-    sessions.caller()
+    caller = sessions.caller()
     store = IdentityStore(client(module, "identitystore"), instance["IdentityStoreId"])
     identity_center = estate.read_identity_center(sso_admin, store, instance["InstanceArn"], targets,
-                                                  params["identity_center"])
+                                                  params["identity_center"],
+                                                  owns_instance=caller["account_id"] == instance.get("OwnerAccountId"))
     active, closed = index.active()
     plans = estate.model_plans(index, sessions.partition, params["automation_roles"], params["break_glass"],
                                params["member_role_name"])

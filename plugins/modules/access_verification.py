@@ -127,15 +127,24 @@ def verify(module):
         accounts = targets.index.active()[0]
     account_ids = [account["id"] for account in accounts]
 
-    # The model's assignments that Identity Center does not have (planned as account_assignments would).
-    missing = []
+    # The model's assignments, and every assignment of the administrator permission set in the verified accounts:
+    # read once, by principal where the caller owns the instance and that is cheaper (assignments.read_every).
+    desired, names = set(), {}
     model_assignments = _model_list(params["identity_center"], "assignments")
     if model_assignments:
         pending = []
         desired, names = engine.resolve(model_assignments, store, by_name, targets, pending)
+    admin_arn = by_name.get(params["permission_set"])
+    admin_pairs = {(account_id, admin_arn) for account_id in account_ids} if admin_arn else set()
+    owns = client(module, "sts").get_caller_identity(aws_retry=True)["Account"] == instance.get("OwnerAccountId")
+    found = engine.read_every(sso_admin, instance_arn, store.principals(),
+                              {(a.account_id, a.permission_set_arn) for a in desired} | admin_pairs, owns)
+
+    # The model's assignments that Identity Center does not have (planned as account_assignments would).
+    missing = []
+    if desired:
         managed = {a.permission_set_arn for a in desired}
-        current, dummy = engine.read_current(sso_admin, instance_arn, desired, managed, False, False)
-        to_create, dummy, dummy2 = engine.plan(desired, current, managed)
+        to_create, dummy, dummy2 = engine.plan(desired, found, managed)
         missing = [engine.describe(a, names) for a in to_create]
 
     # Permission sets not provisioned with their latest version where they are provisioned.
@@ -147,12 +156,10 @@ def verify(module):
             outdated.append(name)  # not created yet, or some account lacks its latest version
 
     # Who holds the administrator permission set where: every assignment of it, groups expanded to members.
-    admin_arn = by_name.get(params["permission_set"])
     unknown = [user for user in params["administrators"] if store.user_id(user) is None]
     holders = set()
     if admin_arn:
-        pairs = {(account_id, admin_arn) for account_id in account_ids}
-        found = engine.read_by_account(sso_admin, instance_arn, pairs)
+        found = {a for a in found if (a.account_id, a.permission_set_arn) in admin_pairs}
         members = {}
         for assignment in found:
             if assignment.principal_type == "GROUP" and assignment.principal_id not in members:

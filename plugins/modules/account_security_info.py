@@ -280,7 +280,8 @@ def read_many(module):
         organization_facts.get("organizations_features") or []) >= root_credentials.FEATURES
 
     def posture_of(account):
-        facts = gather_account(sessions.client(account["id"], "iam"), sessions.client(account["id"], "account"))
+        facts = gather_account(sessions.client(account["id"], "iam"),
+                               read_contact=lambda kind: sessions.get_alternate_contact(account["id"], kind))
         if audit_root and account["id"] != index.management_account_id:
             facts["root_credentials"] = audit_member_root(sessions, account["id"], facts)
         checks = assess(combine(facts, organization_facts), module.params["unused_days"])

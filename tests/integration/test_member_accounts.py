@@ -2,11 +2,13 @@
 reached failing alone, the IAM password policy everywhere, and a run sliced over the organization_accounts
 inventory reaching the same end state."""
 
+import base64
+import json
 import os
 
 import pytest
 
-from conftest import REPO, private_estate
+from conftest import REPO, private_estate, sandbox_tool
 
 POLICY = """
 - hosts: localhost
@@ -114,3 +116,54 @@ def test_a_run_sliced_over_the_inventory_reaches_the_same_end_state(tmp_path_fac
         assert whole.returncode == 0
         assert all(stats["changed"] == 0 for stats in whole.report["stats"].values())
         assert recording.writes == []
+
+
+SECURITY_CONTACTS = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: posture
+      ssoshift.identity_center.account_security_info:
+        accounts: [dev, prod]
+        audit_root_credentials: false
+      register: result
+"""
+
+
+def _contact_reads(recording):
+    """(made with the management account's keys, AccountId) of every GetAlternateContact recorded."""
+    reads = []
+    for entry in recording.entries:
+        if sandbox_tool.operation_of(entry) == "GetAlternateContact":
+            headers = {k.lower(): v for k, v in entry["headers"].items()}
+            key = headers["authorization"].split("Credential=", 1)[1].split("/", 1)[0]
+            body = entry.get("body") or "{}"
+            if entry.get("body_encoded"):
+                body = base64.b64decode(body).decode()
+            reads.append((key == "testing", json.loads(body).get("AccountId")))
+    return reads
+
+
+def test_security_contacts_are_read_inside_each_account_until_aws_lets_the_management_account_read_them(estate):
+    box, run = estate
+    box.client("account", "dev").put_alternate_contact(
+        AlternateContactType="SECURITY", Name="Security team", Title="CISO office", EmailAddress="security@example.com",
+        PhoneNumber="+44 20 7946 0102")
+    contact_checks = {}
+    for step in ("fresh organisation", "trusted access"):
+        with box.record() as recording:
+            posture = run(SECURITY_CONTACTS).task("posture")
+        assert not posture.get("failed"), posture.get("msg")
+        contact_checks[step] = {a["account_name"]: next(c["status"] for c in a["checks"] if c["id"] == "security_contact")
+                                for a in posture["accounts"]}
+        reads = _contact_reads(recording)
+        if step == "fresh organisation":
+            # Without trusted access for account.amazonaws.com AWS refuses AccountId: one refusal (or one per worker
+            # that tried at once), then each account reads its own contact through the member role.
+            assert (False, None) in reads and any(mine and target for mine, target in reads), reads
+            assert sum(1 for mine, target in reads if not mine) == 2, reads
+            box.client("organizations").enable_aws_service_access(ServicePrincipal="account.amazonaws.com")
+        else:
+            # From then on the management account reads every member account's contact itself.
+            assert sorted(reads) == sorted([(True, box.accounts["dev"]), (True, box.accounts["prod"])]), reads
+    assert contact_checks["fresh organisation"] == contact_checks["trusted access"] == {"dev": "pass", "prod": "fail"}

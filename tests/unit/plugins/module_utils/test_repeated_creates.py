@@ -28,11 +28,11 @@ def _role_read(stubber, tags, managed):
     created = datetime.datetime(2026, 11, 30, tzinfo=datetime.timezone.utc)
     stubber.add_response("get_role", {"Role": {
         "RoleName": "deploy", "Arn": ARN, "Path": "/", "RoleId": "AROAEXAMPLEEXAMPLE1", "CreateDate": created,
-        "AssumeRolePolicyDocument": json.dumps(TRUST), "Description": "CI/CD", "MaxSessionDuration": 3600}})
+        "AssumeRolePolicyDocument": json.dumps(TRUST), "Description": "CI/CD", "MaxSessionDuration": 3600,
+        "Tags": tags}})
     stubber.add_response("list_role_policies", {"PolicyNames": [], "IsTruncated": False})
     stubber.add_response("list_attached_role_policies", {"AttachedPolicies": [
         {"PolicyArn": arn, "PolicyName": arn.rsplit("/", 1)[-1]} for arn in managed], "IsTruncated": False})
-    stubber.add_response("list_role_tags", {"Tags": tags, "IsTruncated": False})
 
 
 def test_a_role_created_by_the_lost_answer_is_converged_from_what_is_there():
