@@ -20,7 +20,9 @@ DEMO_SANDBOX := $(BUILD)/demo-sandbox
 DOCS := $(abspath $(BUILD)/docs)
 COLLECTION := $(shell sed -n 's/^namespace: *//p' galaxy.yml).$(shell sed -n 's/^name: *//p' galaxy.yml)
 ACCESS_MODEL ?= examples/access-model.yml
-PYTEST_WORKERS ?= 2
+# Integration tests spend much of their time waiting (on polls, the simulator's delays, ansible-playbook start-up):
+# three workers keep two cores busy.
+PYTEST_WORKERS ?= 3
 
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_ROLES_PATH := $(abspath roles)
