@@ -15,8 +15,8 @@ from ansible_collections.ssoshift.identity_center.plugins.module_utils.oidc_prov
 
 from .stubbed import stubbed_client
 
-TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111111111111:root"},
-                                                  "Action": "sts:AssumeRole"}]}
+TRUST = {"Version": "2012-10-17",
+         "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111111111111:root"}, "Action": "sts:AssumeRole"}]}
 DESIRED = {"name": "deploy", "trust_policy": TRUST, "description": "CI/CD", "max_session_duration": 3600,
            "permissions_boundary": "", "managed_policies": ["arn:aws:iam::aws:policy/ReadOnlyAccess"],
            "inline_policies": {}, "tags": {"team": "platform"}}
