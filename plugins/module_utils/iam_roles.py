@@ -175,7 +175,7 @@ def apply_role(iam, desired, current, changes):
             # again), or another run created the role meanwhile. CreateRole sets the tags with the role, so a role
             # with the collection's mark is this create's: converge it from what is there. Any other is refused.
             existing = read_role(iam, name)
-            if existing is None or not owned(existing["tags"]):
+            if ownership(existing, False, name)[0] != "owned":
                 raise
             return apply_role(iam, desired, existing, plan_role(desired, existing))
         before_managed, before_inline = [], {}

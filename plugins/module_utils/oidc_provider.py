@@ -81,7 +81,10 @@ class OidcProviders:
         return {"url": "https://" + provider_host(answer["Url"]), "client_ids": list(answer.get("ClientIDList", [])),
                 "thumbprints": list(answer.get("ThumbprintList", [])), "tags": _tag_dict(tags)}
 
-    def create(self, desired):
+    def create(self, desired, purge_client_ids=False, purge_tags=False):
+        """CreateOpenIDConnectProvider; returns its ARN. When IAM answers EntityAlreadyExists (below), the purge_*
+        settings decide whether the provider that is there loses audiences and tags the model does not list (the
+        multi-account phases never take any away: a provider may serve other pipelines)."""
         params = {"Url": desired["url"], "ClientIDList": desired["client_ids"]}
         if desired.get("thumbprints"):
             params["ThumbprintList"] = desired["thumbprints"]
@@ -97,7 +100,7 @@ class OidcProviders:
             before = self.read(arn) if arn else None
             if before is None or not owned(before["tags"]):
                 raise
-            self.update(arn, plan_changes(before, desired))
+            self.update(arn, plan_changes(before, desired, purge_client_ids, purge_tags))
             return arn
 
     def update(self, arn, changes):

@@ -205,7 +205,7 @@ def ensure(module):
         after = {"url": desired["url"], "client_ids": desired["client_ids"],
                  "thumbprints": list(desired["thumbprints"] or []), "tags": dict(desired["tags"] or {})}
         if not module.check_mode:
-            arn = providers.create(desired)
+            arn = providers.create(desired, params["purge_client_ids"], params["purge_tags"])
         return dict(changed=True, arn=arn or "", provider=after, changes={}, diff=dict(before={}, after=after))
 
     changes = plan_changes(before, desired, params["purge_client_ids"], params["purge_tags"])

@@ -44,14 +44,19 @@ def test_every_phase_in_thirty_accounts_then_a_run_that_changes_nothing(tmp_path
         first = run(MIGRATE, extra, args=("-e", f"@{model_file}"))
         assert first.returncode == 0, first.failures
 
-        # Identity Center: the admins everywhere (the management account included), developers by OU.
-        admins = _assignments(box, "AdministratorAccess")
-        assert all(len(principals) == 1 for principals in admins.values()), admins
+        # Identity Center: the admins' group everywhere (the management account included), developers by OU.
+        store = box.client("identitystore")
+        group_id = {name: store.get_group_id(IdentityStoreId=box.state["identity_store_id"], AlternateIdentifier={
+            "UniqueAttribute": {"AttributePath": "displayName", "AttributeValue": name}})["GroupId"]
+            for name in ("platform-admins", "developers")}
+        assert _assignments(box, "AdministratorAccess") == {a: {group_id["platform-admins"]} for a in box.accounts.values()}
         # The seed's extra accounts alternate between the two OUs, NonProd first.
         nonprod = {box.accounts[n] for n in members if n in ("dev", "staging")
                    or (n.startswith("member-") and int(n.split("-")[1]) % 2 == 0)}
-        developer = _assignments(box, "DeveloperAccess")
-        assert {account for account, principals in developer.items() if principals} == nonprod
+        prod = set(box.accounts[n] for n in members) - nonprod
+        for permission_set, accounts in (("DeveloperAccess", nonprod), ("ReadOnlyAccess", prod)):
+            assert _assignments(box, permission_set) == {
+                a: ({group_id["developers"]} if a in accounts else set()) for a in box.accounts.values()}, permission_set
 
         # Every account: the break-glass role, the IAM password policy, the three alternate contacts.
         break_glass = model["break_glass"]["role_name"]
@@ -64,13 +69,19 @@ def test_every_phase_in_thirty_accounts_then_a_run_that_changes_nothing(tmp_path
             assert iam.get_account_password_policy()["PasswordPolicy"]["MinimumPasswordLength"] >= 14, name
             target = {} if name == "management" else {"AccountId": account_id}
             for contact_type in ("BILLING", "OPERATIONS", "SECURITY"):
-                account_api.get_alternate_contact(AlternateContactType=contact_type, **target)
+                stored = account_api.get_alternate_contact(AlternateContactType=contact_type, **target)["AlternateContact"]
+                assert stored["EmailAddress"] == model["alternate_contacts"][contact_type.lower()]["email"], name
             if name != "management":
                 # The deploy role trusts the GitHub OIDC provider of its own account.
                 trust = iam.get_role(RoleName=deploy)["Role"]["AssumeRolePolicyDocument"]
                 federated = trust["Statement"][0]["Principal"]["Federated"]
                 assert federated == f"arn:aws:iam::{account_id}:oidc-provider/token.actions.githubusercontent.com"
                 iam.get_open_id_connect_provider(OpenIDConnectProviderArn=federated)
+
+        # The legacy admins, with the sign-in confirmed: disabled (keys inactive), kept for the quarantine.
+        for account, user in (("management", "admin"), ("management", "ci-deployer"), ("prod", "prod-admin")):
+            keys = box.client("iam", account).list_access_keys(UserName=user)["AccessKeyMetadata"]
+            assert keys and {k["Status"] for k in keys} == {"Inactive"}, (account, user)
 
         with box.record() as recording:
             second = run(MIGRATE, extra, args=("-e", f"@{model_file}"))

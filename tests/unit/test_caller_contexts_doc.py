@@ -39,7 +39,8 @@ def _test_sources(name):
 
 
 def test_every_action_of_the_operator_policies_is_a_row():
-    named = set(re.findall(r"`([A-Za-z]+)`", _text(DOC)))
+    # Named in a row's call or "Made by" cells, not anywhere in the page's prose.
+    named = {name for cells in _rows().values() for cell in cells[1:3] for name in re.findall(r"`([A-Za-z]+)`", cell)}
     for policy in ("operator-policy.json", "operator-policy-member-accounts.json"):
         document = json.loads(_text(os.path.join(ROOT, "docs", policy)))
         actions = {action for statement in document["Statement"] for action in (

@@ -218,3 +218,46 @@ def test_entries_naming_a_set_provisioned_to_the_management_account_are_refused_
         "account (000000000000): AWS refuses account assignments (created or deleted, in any account) of a permission "
         "set provisioned to the management account from a delegated administrator; make this change from the "
         "management account, or remove the set's assignments in the management account first")
+
+
+INSTANCE = "arn:aws:sso:::instance/ssoins-1111111111111111"
+SET_A = "arn:aws:sso:::permissionSet/ssoins-1111111111111111/ps-aaaaaaaaaaaaaaaa"
+SET_B = "arn:aws:sso:::permissionSet/ssoins-1111111111111111/ps-bbbbbbbbbbbbbbbb"
+GROUP = "11111111-2222-3333-4444-555555555555"
+
+
+def _item(account, arn, principal=GROUP, kind="GROUP"):
+    return {"AccountId": account, "PermissionSetArn": arn, "PrincipalType": kind, "PrincipalId": principal}
+
+
+def test_read_every_lists_by_principal_where_cheaper_and_keeps_only_the_pairs_asked():
+    sso, stubber = stubbed_client("sso-admin")
+    stubber.add_response("list_account_assignments_for_principal", {"AccountAssignments": [
+        _item("111111111111", SET_A), _item("222222222222", SET_A), _item("111111111111", SET_B)]},
+        {"InstanceArn": INSTANCE, "PrincipalId": GROUP, "PrincipalType": "GROUP"})
+    pairs = {("111111111111", SET_A), ("222222222222", SET_A), ("333333333333", SET_A)}
+    found = engine.read_every(sso, INSTANCE, [("GROUP", GROUP)], pairs, owns_instance=True)
+    assert {(a.account_id, a.permission_set_arn) for a in found} == {("111111111111", SET_A), ("222222222222", SET_A)}
+    stubber.assert_no_pending_responses()
+
+
+def test_read_every_falls_back_to_the_pairs_when_aws_refuses_the_principal_listing():
+    sso, stubber = stubbed_client("sso-admin")
+    stubber.add_client_error("list_account_assignments_for_principal", service_error_code="AccessDeniedException",
+                             http_status_code=400)
+    for account in ("111111111111", "222222222222"):
+        stubber.add_response("list_account_assignments", {"AccountAssignments": [_item(account, SET_A)]},
+                             {"InstanceArn": INSTANCE, "AccountId": account, "PermissionSetArn": SET_A})
+    pairs = {("111111111111", SET_A), ("222222222222", SET_A)}
+    found = engine.read_every(sso, INSTANCE, [("GROUP", GROUP)], pairs, owns_instance=True)
+    assert {a.account_id for a in found} == {"111111111111", "222222222222"}
+    stubber.assert_no_pending_responses()
+
+
+def test_read_every_reads_by_pair_when_the_caller_does_not_own_the_instance():
+    sso, stubber = stubbed_client("sso-admin")
+    stubber.add_response("list_account_assignments", {"AccountAssignments": [_item("111111111111", SET_A)]},
+                         {"InstanceArn": INSTANCE, "AccountId": "111111111111", "PermissionSetArn": SET_A})
+    found = engine.read_every(sso, INSTANCE, [], {("111111111111", SET_A)}, owns_instance=False)
+    assert len(found) == 1
+    stubber.assert_no_pending_responses()

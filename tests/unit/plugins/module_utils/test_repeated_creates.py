@@ -83,3 +83,29 @@ def test_an_oidc_provider_without_the_mark_is_refused_with_iams_error():
     with pytest.raises(ClientError, match="EntityAlreadyExists"):
         OidcProviders(iam).create(WANTED)
     stubber.assert_no_pending_responses()
+
+
+def test_a_marked_provider_found_instead_keeps_the_audiences_and_tags_of_other_pipelines():
+    # Another run created it meanwhile with another audience and tag: the multi-account phases never take any away.
+    iam, stubber = stubbed_client("iam")
+    stubber.add_client_error("create_open_id_connect_provider", service_error_code="EntityAlreadyExists",
+                             http_status_code=409)
+    _provider_read(stubber, [MARK, {"Key": "team", "Value": "other"}], ["https://github.com/other-org"])
+    stubber.add_response("add_client_id_to_open_id_connect_provider", {},
+                         {"OpenIDConnectProviderArn": PROVIDER, "ClientID": "sts.amazonaws.com"})
+    assert OidcProviders(iam).create(WANTED) == PROVIDER
+    stubber.assert_no_pending_responses()  # no RemoveClientIDFromOpenIDConnectProvider, no UntagOpenIDConnectProvider
+
+
+def test_a_marked_role_on_a_reserved_path_is_still_refused():
+    iam, stubber = stubbed_client("iam")
+    stubber.add_client_error("create_role", service_error_code="EntityAlreadyExists", http_status_code=409)
+    created = datetime.datetime(2026, 11, 30, tzinfo=datetime.timezone.utc)
+    stubber.add_response("get_role", {"Role": {
+        "RoleName": "deploy", "Arn": ARN, "Path": "/aws-service-role/", "RoleId": "AROAEXAMPLEEXAMPLE1",
+        "CreateDate": created, "AssumeRolePolicyDocument": json.dumps(TRUST), "Tags": [MARK]}})
+    stubber.add_response("list_role_policies", {"PolicyNames": [], "IsTruncated": False})
+    stubber.add_response("list_attached_role_policies", {"AttachedPolicies": [], "IsTruncated": False})
+    with pytest.raises(ClientError, match="EntityAlreadyExists"):
+        apply_role(iam, DESIRED, None, plan_role(DESIRED, None))
+    stubber.assert_no_pending_responses()
