@@ -2,7 +2,10 @@
 assignments; `playbooks/migrate.yml --tags directory,permission_sets,assignments` on plain moto, a first run and a
 no-change run, with one installed collection (so the same script measures an older build for comparison).
 
-    python tests/performance/identity_phases.py COLLECTIONS_PATH PLAYBOOK LABEL
+    python tests/performance/identity_phases.py COLLECTIONS_PATH PLAYBOOK LABEL [EXTRA_VAR ...]
+
+EXTRA_VAR: passed to ansible-playbook with -e, for example identity_center_max_requests_per_second=100 (the
+sandbox's rate; the role's default is AWS's published 20 a second).
 """
 import collections
 import json
@@ -16,7 +19,7 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(REPO, "tools"))
 import sandbox as sb  # noqa: E402
 
-coll, playbook, label = sys.argv[1], sys.argv[2], sys.argv[3]
+coll, playbook, label, extra_vars = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
 users = [{"user_name": f"m-user-{i:03d}", "given_name": "M", "family_name": f"U{i}", "email": f"m{i}@example.com"}
          for i in range(100)]
 groups = [{"name": f"m-group-{g:02d}", "members": [users[(g * 3 + k) % 100]["user_name"] for k in range(10)]}
@@ -41,6 +44,8 @@ try:
         start = time.monotonic()
         command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), playbook, "-e", f"@{model}",
                    "--tags", "directory,permission_sets,assignments"]
+        for extra in extra_vars:
+            command += ["-e", extra]
         done = subprocess.run(command, env=env, cwd=work, capture_output=True, text=True, check=False)
         wall = time.monotonic() - start
         ops = sb.stop_recording(box["endpoint"])
