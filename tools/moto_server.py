@@ -95,6 +95,10 @@ Speed, not behaviour:
 - Which backend serves a request: moto's dispatcher works it out on every request, under a lock, by listing its own
   package folder and matching every backend's URL patterns (half of the server's time in an organisation-scale run).
   The answer for a host never changes: it is kept per host.
+- Persistent connections: moto's server (werkzeug's development server) answers every request with
+  "Connection: close", so each API call opened a new TCP connection and a new server thread, and botocore's
+  connection pool never reused one; AWS's endpoints keep connections open. The sandbox serves moto's application
+  on waitress (HTTP/1.1, persistent connections, a fixed pool of threads) with the same -H/-p arguments.
 
 The request recorder (moto-api/recorder) records every request, refused ones included.
 """
@@ -120,7 +124,7 @@ from moto.organizations.exceptions import AccountAlreadyClosedException
 from moto.organizations.models import FakeAccount
 from moto.organizations.models import FakeDelegatedAdministrator
 from moto.organizations.models import FakeServiceAccess
-from moto.server import main as moto_main
+from moto.moto_server.werkzeug_app import create_backend_app
 from moto.ssoadmin.models import SSOAdminBackend
 from moto.ssoadmin.responses import SSOAdminResponse
 
@@ -941,5 +945,41 @@ def dispatch(self, environ, start_response):
 
 DomainDispatcherApplication.__call__ = dispatch
 
+
+def serve(argv):
+    """moto's application on waitress (-H HOST, -p PORT, as `python -m moto.server` takes them): HTTP/1.1 with
+    persistent connections, as AWS's endpoints keep them (see the docstring)."""
+    import argparse
+    import signal
+    import traceback
+
+    import waitress
+    from werkzeug.exceptions import InternalServerError
+
+    parser = argparse.ArgumentParser(description="moto's server with the sandbox's patches")
+    parser.add_argument("-H", "--host", default="127.0.0.1")
+    parser.add_argument("-p", "--port", type=int, default=int(os.environ.get("MOTO_PORT", 5000)))
+    args = parser.parse_args(argv)
+    os.environ.setdefault("MOTO_PORT", str(args.port))  # moto builds some URLs from it
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+    moto_application = DomainDispatcherApplication(create_backend_app)
+    moto_application.debug = True  # as moto's own server: its errors propagate to the server
+
+    def application(environ, start_response):
+        # An error moto raises (an action it lacks, say) is answered as werkzeug's server answers it: HTTP 500 with
+        # werkzeug's HTML error page, the traceback in the log.
+        try:
+            return moto_application(environ, start_response)
+        except Exception:  # pylint: disable=broad-except
+            traceback.print_exc()
+            return InternalServerError()(environ, start_response)
+
+    # Threads: a module process runs up to 10 account workers and moto answers under Python's one lock, so more
+    # threads would only queue. Connections: a module keeps one client (one idle connection) per account and service
+    # until it exits - about 600 at 300 accounts - so poll() (select() stops at descriptor 1024) and a high limit.
+    waitress.serve(application, host=args.host, port=args.port, threads=12, connection_limit=5000,
+                   asyncore_use_poll=True, channel_timeout=120, ident="ssoshift-sandbox", _quiet=True)
+
+
 if __name__ == "__main__":
-    sys.exit(moto_main(sys.argv[1:]))
+    sys.exit(serve(sys.argv[1:]))
