@@ -190,7 +190,8 @@ def read_accounts(sessions, accounts, organization_facts, plans, legacy_by_accou
             model_roles[break_glass["role_name"]] = break_glass
         found_roles = {}
         for role_name, entry in model_roles.items():
-            current = read_role(iam, role_name)
+            # The report shows a role's ARN, ownership (tags) and session duration, never its policies: GetRole alone.
+            current = read_role(iam, role_name, policies=False)
             if current is not None:
                 found_roles[role_name] = (current, entry)
         legacy = []

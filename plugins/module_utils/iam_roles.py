@@ -70,22 +70,27 @@ def _document(value):
     return value
 
 
-def read_role(iam, name):
+def read_role(iam, name, policies=True):
     """The role as the plan compares it, or None when it does not exist.
 
     {name, arn, path, trust_policy, description, max_session_duration, permissions_boundary ('' if none),
     managed_policies [arn], inline_policies {name: document}, tags {key: value}}; IAM GetRole,
     ListAttachedRolePolicies, ListRolePolicies + GetRolePolicy each. The tags come with GetRole (IAM returns all of a
-    role's tags there, at most 50), so no ListRoleTags.
+    role's tags there, at most 50), so no ListRoleTags. With policies=False (a reader that needs no policy, such as
+    the report), GetRole alone: managed_policies and inline_policies are None (not read, not empty).
     """
     try:
         role = iam.get_role(RoleName=name, aws_retry=True)["Role"]
     except is_boto3_error_code("NoSuchEntity"):
         return None
-    inline = {}
-    for policy_name in paginate(iam, "list_role_policies", "PolicyNames", RoleName=name):
-        inline[policy_name] = _document(iam.get_role_policy(RoleName=name, PolicyName=policy_name,
-                                                            aws_retry=True)["PolicyDocument"])
+    managed, inline = None, None
+    if policies:
+        inline = {}
+        for policy_name in paginate(iam, "list_role_policies", "PolicyNames", RoleName=name):
+            inline[policy_name] = _document(iam.get_role_policy(RoleName=name, PolicyName=policy_name,
+                                                                aws_retry=True)["PolicyDocument"])
+        managed = sorted(p["PolicyArn"] for p in paginate(
+            iam, "list_attached_role_policies", "AttachedPolicies", RoleName=name))
     return {
         "name": role["RoleName"],
         "arn": role["Arn"],
@@ -94,8 +99,7 @@ def read_role(iam, name):
         "description": role.get("Description") or "",
         "max_session_duration": role.get("MaxSessionDuration", 3600),
         "permissions_boundary": (role.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn") or "",
-        "managed_policies": sorted(p["PolicyArn"] for p in paginate(
-            iam, "list_attached_role_policies", "AttachedPolicies", RoleName=name)),
+        "managed_policies": managed,
         "inline_policies": inline,
         "tags": boto3_tag_list_to_ansible_dict(role.get("Tags") or []),
     }

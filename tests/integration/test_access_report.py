@@ -130,6 +130,9 @@ def first_report(sandbox, run_playbook_module, estate):
         run = run_playbook_module(REPORT, _model_vars(estate))
     assert run.returncode == 0, run.failures
     assert recording.writes == []  # AWS is only read
+    # The report shows a role's ARN, ownership and session duration, never its policies: GetRole alone per role.
+    assert "GetRole" in recording.operations
+    assert not {"ListAttachedRolePolicies", "ListRolePolicies", "GetRolePolicy"} & set(recording.operations)
     return run, estate
 
 
