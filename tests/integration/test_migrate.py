@@ -60,10 +60,16 @@ def test_migrate_converges_audits_every_legacy_user_and_a_second_run_changes_not
     assert shown and set(shown) <= {'"VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"', "null"}
     assert not re.search(r'"sts_creds"', run.stdout)
 
+    assert run.task("Read the security posture of every account").get("skipped") is not True  # the before snapshot
     with sandbox.record() as recording:
         second, dummy = migrate()
     assert second.returncode == 0 and second.stats["changed"] == 0
     assert recording.writes == []
+    # A re-run reads every account's posture once, in the report phase: the root phase keeps the first run's before
+    # snapshot and says where this run's posture is read.
+    assert second.task("Read the security posture of every account").get("skipped") is True
+    assert "read by the end-state report" in second.task("Say where this run's posture is read")["msg"]
+    assert recording.operations.count("GetAccountSummary") == len(sandbox.accounts)
     with sandbox.record() as recording:
         checked, dummy = migrate(check=True)
     assert checked.returncode == 0, checked.failures

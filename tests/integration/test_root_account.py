@@ -102,6 +102,18 @@ def test_root_phase_sets_contacts_everywhere_keeps_the_before_posture_and_is_ide
     assert second.stats["failures"] == 0 and second.stats["changed"] == 0
     assert recording.writes == []
     assert before_path.read_text() == before_text
+    # The role alone reads the posture on every run (root_account_audit_every_run's default) and hands it on.
+    assert len(second.task("Read the security posture of every account")["accounts"]) == len(box.accounts)
+    assert recording.operations.count("GetAccountSummary") == len(box.accounts)
+
+    # root_account_audit_every_run=false (as migrate.yml sets it): the before snapshot exists, nothing gates on the
+    # posture, so it is not read again; a gate in root_account_fail_on reads it.
+    with box.record() as recording:
+        third = run(ROOT, _vars(tmp_path, root_account_audit_every_run=False))
+    assert third.stats["failures"] == 0 and "GetAccountSummary" not in recording.operations
+    assert third.task("Read the security posture of every account").get("skipped") is True
+    gated = run(ROOT, _vars(tmp_path, root_account_audit_every_run=False, root_account_fail_on=["root_no_access_keys"]))
+    assert len(gated.task("Read the security posture of every account")["accounts"]) == len(box.accounts)
 
 
 def test_findings_fail_the_run_only_when_asked(estate, tmp_path):
