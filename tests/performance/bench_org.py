@@ -16,6 +16,7 @@ import collections
 import datetime
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -83,7 +84,20 @@ def access_model(member_names):
     return model
 
 
-def run_migrate(endpoint, model_file, workdir, check=False):
+def _process_cpu_seconds(pid):
+    """User + system CPU seconds of process `pid` so far (/proc/PID/stat, fields 14 and 15, in clock ticks)."""
+    with open(f"/proc/{pid}/stat") as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children_cpu_seconds():
+    """User + system CPU seconds of this process's waited-for children (ansible-playbook and every process it ran)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_migrate(endpoint, model_file, workdir, check=False, sandbox_pid=None):
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(sandbox_tool.env_for(endpoint))
     tmp = os.path.join(workdir, "ansible-tmp")
@@ -99,8 +113,11 @@ def run_migrate(endpoint, model_file, workdir, check=False):
     sandbox_tool.start_recording(endpoint)
     sampler.start()
     started = time.monotonic()
+    sandbox_cpu, ansible_cpu = _process_cpu_seconds(sandbox_pid) if sandbox_pid else 0.0, _children_cpu_seconds()
     completed = subprocess.run(command, capture_output=True, text=True, env=env, cwd=workdir, check=False)
     wall = time.monotonic() - started
+    ansible_cpu = _children_cpu_seconds() - ansible_cpu
+    sandbox_cpu = (_process_cpu_seconds(sandbox_pid) - sandbox_cpu) if sandbox_pid else None
     sampler.running = False
     sampler.join()
     entries = sandbox_tool.stop_recording(endpoint, entries=True)
@@ -118,6 +135,9 @@ def run_migrate(endpoint, model_file, workdir, check=False):
     by_service = collections.Counter(action.split(":")[0] for action in actions.elements())
     return {"wall_seconds": round(wall, 1), "tasks_executed": executed, "changed": stats["changed"],
             "module_processes": len(sampler.pids), "peak_module_rss_mb": round(sampler.peak_kb / 1024, 1),
+            # Where the CPU went: Ansible (the controller and every module process) and the sandbox's server.
+            "ansible_cpu_seconds": round(ansible_cpu, 1),
+            "sandbox_cpu_seconds": None if sandbox_cpu is None else round(sandbox_cpu, 1),
             "api_calls": sum(actions.values()), "api_calls_by_service": dict(sorted(by_service.items())),
             "api_calls_by_operation": dict(sorted(actions.items())),
             "writes": len(sandbox_tool.write_operations(operations)),
@@ -146,9 +166,10 @@ def measure(size, workdir):
             yaml.safe_dump(access_model(members), handle)
         run_dir = os.path.join(workdir, f"run-{size}")
         os.makedirs(os.path.join(run_dir, "home"), exist_ok=True)
-        first = run_migrate(state["endpoint"], model_file, run_dir)
-        second = run_migrate(state["endpoint"], model_file, run_dir)
-        checked = run_migrate(state["endpoint"], model_file, run_dir, check=True)
+        pid = state.get("pid")
+        first = run_migrate(state["endpoint"], model_file, run_dir, sandbox_pid=pid)
+        second = run_migrate(state["endpoint"], model_file, run_dir, sandbox_pid=pid)
+        checked = run_migrate(state["endpoint"], model_file, run_dir, check=True, sandbox_pid=pid)
         return {"accounts": size, "organisation_built_seconds": round(built, 1), "first": first,
                 "no_change": second, "check": checked}
     finally:
