@@ -1,6 +1,6 @@
 """moto's server with the AWS behaviours the sandbox needs and moto 5.2 gets wrong.
 
-Run by tools/sandbox.py instead of `python -m moto.server`; arguments are moto's. Each patch
+Run by tools/sandbox.py instead of `python -m moto.server`, with its -H and -p arguments. Each patch
 is a documented AWS behaviour (docs/sandbox.md), kept as small as possible.
 
 Identity Center and IAM corrections:
@@ -120,11 +120,11 @@ from moto.iam.models import AWSManagedPolicy
 from moto.iam.models import IAMBackend
 from moto.iam.responses import IamResponse
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+from moto.moto_server.werkzeug_app import create_backend_app
 from moto.organizations.exceptions import AccountAlreadyClosedException
 from moto.organizations.models import FakeAccount
 from moto.organizations.models import FakeDelegatedAdministrator
 from moto.organizations.models import FakeServiceAccess
-from moto.moto_server.werkzeug_app import create_backend_app
 from moto.ssoadmin.models import SSOAdminBackend
 from moto.ssoadmin.responses import SSOAdminResponse
 
@@ -950,6 +950,7 @@ def serve(argv):
     """moto's application on waitress (-H HOST, -p PORT, as `python -m moto.server` takes them): HTTP/1.1 with
     persistent connections, as AWS's endpoints keep them (see the docstring)."""
     import argparse
+    import resource
     import signal
     import traceback
 
@@ -972,12 +973,19 @@ def serve(argv):
             return moto_application(environ, start_response)
         except Exception:  # pylint: disable=broad-except
             traceback.print_exc()
-            return InternalServerError()(environ, start_response)
+            error = sys.exc_info()
+            return InternalServerError()(environ, lambda status, headers, exc_info=None: start_response(
+                status, headers, error))
 
     # Threads: a module process runs up to 10 account workers and moto answers under Python's one lock, so more
     # threads would only queue. Connections: a module keeps one client (one idle connection) per account and service
     # until it exits - about 600 at 300 accounts - so poll() (select() stops at descriptor 1024) and a high limit.
-    waitress.serve(application, host=args.host, port=args.port, threads=12, connection_limit=5000,
+    # The descriptors a connection takes: the soft limit raised to the hard one, the connection limit kept below it.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    limit = 5000 if hard == resource.RLIM_INFINITY else max(100, min(5000, hard - 100))
+    waitress.serve(application, host=args.host, port=args.port, threads=12, connection_limit=limit,
                    asyncore_use_poll=True, channel_timeout=120, ident="ssoshift-sandbox", _quiet=True)
 
 

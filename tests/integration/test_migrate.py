@@ -68,8 +68,12 @@ def test_migrate_converges_audits_every_legacy_user_and_a_second_run_changes_not
     # A re-run reads every account's posture once, in the report phase: the root phase keeps the first run's before
     # snapshot and says where this run's posture is read.
     assert second.task("Read the security posture of every account").get("skipped") is True
-    assert "read by the end-state report" in second.task("Say where this run's posture is read")["msg"]
+    assert "left to the end-state report" in second.task("Say where this run's posture is read")["msg"]
     assert recording.operations.count("GetAccountSummary") == len(sandbox.accounts)
+    # The root phase alone (no report phase in the run) reads and prints it.
+    alone, dummy = migrate(tags="root")
+    assert alone.returncode == 0, alone.failures
+    assert len(alone.task("Show the posture of every account")["msg"]) == len(sandbox.accounts)
     with sandbox.record() as recording:
         checked, dummy = migrate(check=True)
     assert checked.returncode == 0, checked.failures

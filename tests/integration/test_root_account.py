@@ -113,6 +113,7 @@ def test_root_phase_sets_contacts_everywhere_keeps_the_before_posture_and_is_ide
     assert third.stats["failures"] == 0 and "GetAccountSummary" not in recording.operations
     assert third.task("Read the security posture of every account").get("skipped") is True
     gated = run(ROOT, _vars(tmp_path, root_account_audit_every_run=False, root_account_fail_on=["root_no_access_keys"]))
+    assert gated.returncode == 0, gated.failures
     assert len(gated.task("Read the security posture of every account")["accounts"]) == len(box.accounts)
 
 

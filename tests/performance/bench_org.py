@@ -5,7 +5,8 @@ plus generated member accounts under two OUs, and an access model in which every
 assignments by OU and to the whole organisation, an OIDC deploy role and a break-glass role in each account, the
 legacy admins of the seed. playbooks/migrate.yml runs twice (first run, then the no-change run), then once more in
 check mode. For each run: wall time, tasks executed, module processes started, API calls by service and operation
-(moto's recorder), write calls, and the peak RSS of a module process.
+(moto's recorder), write calls, the peak RSS of a module process, and the CPU seconds of Ansible (the controller and
+every module process) and of the sandbox's server - which side bounds the run.
 
 Prints a table, writes the figures with `--json FILE`, and with `--plot FILE` a PNG of time against accounts
 (matplotlib; `make bench-org` installs it into the virtualenv, it is not a test requirement).
@@ -178,15 +179,17 @@ def measure(size, workdir):
 
 def table(results):
     lines = ["| accounts | first run | no-change run | check mode | tasks (first / no-change) | module processes "
-             "(first / no-change) | API calls (first / no-change) | writes (no-change / check) | peak module RSS |",
-             "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+             "(first / no-change) | API calls (first / no-change) | writes (no-change / check) | peak module RSS | "
+             "CPU, no-change (Ansible / sandbox) |",
+             "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in results:
         first, second, check = r["first"], r["no_change"], r["check"]
         lines.append(f"| {r['accounts']} | {first['wall_seconds']} s | {second['wall_seconds']} s | "
                      f"{check['wall_seconds']} s | {first['tasks_executed']} / {second['tasks_executed']} | "
                      f"{first['module_processes']} / {second['module_processes']} | {first['api_calls']:,} / "
                      f"{second['api_calls']:,} | {second['writes']} / {check['writes']} | "
-                     f"{max(first['peak_module_rss_mb'], second['peak_module_rss_mb'])} MB |")
+                     f"{max(first['peak_module_rss_mb'], second['peak_module_rss_mb'])} MB | "
+                     f"{second['ansible_cpu_seconds']} s / {second['sandbox_cpu_seconds']} s |")
     return "\n".join(lines)
 
 
