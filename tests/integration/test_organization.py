@@ -106,6 +106,9 @@ def test_alternate_contact_set_idempotent_and_removed(sandbox, run_playbook, acc
     if account:
         args["account_id"] = sandbox.accounts[account]
         target = {"AccountId": sandbox.accounts[account]}
+        # A member account's contact is read and set from the management account once trusted access for Account
+        # Management is enabled (the organization phase does it; this test does not rely on another having run).
+        sandbox.client("organizations").enable_aws_service_access(ServicePrincipal="account.amazonaws.com")
     client = sandbox.client("account")
     with sandbox.record() as recording:
         planned = run_playbook(CONTACT, {"args": args}, check=True, diff=True).task("contact")
