@@ -30,7 +30,7 @@ export ANSIBLE_FORCE_COLOR ?= false
 export PYTHONDONTWRITEBYTECODE := 1
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help venv install chromium report-example lint sanity docs-lint importer units integration molecule test docs release \
+.PHONY: help venv install chromium report-example lint sanity docs-lint importer units integration molecule test checks docs release \
 	bench bench-identity bench-org demo \
 	sandbox-start sandbox-stop clean
 
@@ -118,8 +118,15 @@ importer: install
 	$(BIN)/python tools/check_tarball.py $(TARBALL)
 	$(BIN)/python tools/galaxy_importer.py $(TARBALL) --workdir $(BUILD)/importer
 
-test: lint sanity docs-lint importer units integration molecule
+# The integration tests are the long suite (about 13 minutes on two cores, much of it waiting on ansible-playbook and
+# module start-up): the other checks run beside them, one at a time (make -j2; each one's output printed whole when it
+# ends), then molecule on its own.
+test: venv
+	$(MAKE) --no-print-directory -j2 --output-sync=target integration checks
+	$(MAKE) --no-print-directory molecule
 	@echo "make test: all suites passed"
+
+checks: lint sanity docs-lint importer units
 
 # The documentation site, as the community collections build theirs: `antsibull-docs sphinx-init`
 # scaffolds the Sphinx project, tools/docs_conf.py adds what this site needs (offline references, the
