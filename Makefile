@@ -119,14 +119,13 @@ importer: install
 	$(BIN)/python tools/galaxy_importer.py $(TARBALL) --workdir $(BUILD)/importer
 
 # The integration tests are the long suite (about 13 minutes on two cores, much of it waiting on ansible-playbook and
-# module start-up): the other checks run beside them, one at a time (make -j2; each one's output printed whole when it
-# ends), then molecule on its own.
+# module start-up): the other suites run beside them, one at a time (make -j2; each one's output printed whole when it
+# ends). Molecule starts a sandbox of its own, so it never shares one with the integration workers.
 test: venv
 	$(MAKE) --no-print-directory -j2 --output-sync=target integration checks
-	$(MAKE) --no-print-directory molecule
 	@echo "make test: all suites passed"
 
-checks: lint sanity docs-lint importer units
+checks: lint sanity docs-lint importer units molecule
 
 # The documentation site, as the community collections build theirs: `antsibull-docs sphinx-init`
 # scaffolds the Sphinx project, tools/docs_conf.py adds what this site needs (offline references, the
