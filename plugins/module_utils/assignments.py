@@ -316,14 +316,16 @@ def read_by_account(sso_admin, instance_arn, pairs):
     return found
 
 
-def read_every(sso_admin, instance_arn, principals, pairs, owns_instance):
+def read_every(sso_admin, instance_arn, list_principals, pairs, owns_instance):
     """Every assignment of the (account, permission set) `pairs`, whoever holds it: by principal
-    (ListAccountAssignmentsForPrincipal for each of `principals`, every user and group of the identity store, then
-    kept to the pairs) where the caller owns the instance and there are fewer principals than pairs, else by pair
-    (ListAccountAssignments each). AWS answers the principal listing only to the management account; a refusal
-    (AccessDeniedException, ValidationException) falls back to the pairs. The principal listing cannot show an
-    assignment left behind by a principal deleted from the store (which no one can use)."""
+    (ListAccountAssignmentsForPrincipal for each of list_principals()'s [(USER | GROUP, ID)], every user and group of
+    the identity store, then kept to the pairs) where the caller owns the instance and there are fewer principals
+    than pairs, else by pair (ListAccountAssignments each). list_principals is called only where the caller owns the
+    instance (elsewhere the store is not listed for nothing). AWS answers the principal listing only to the management
+    account; a refusal (AccessDeniedException, ValidationException) falls back to the pairs. The principal listing
+    cannot show an assignment left behind by a principal deleted from the store (which no one can use)."""
     pairs = set(pairs)
+    principals = list_principals() if owns_instance else []
     if choose_strategy(principals, pairs, False, owns_instance) == "principal":
         try:
             return {a for a in read_by_principal(sso_admin, instance_arn, principals)

@@ -61,7 +61,7 @@ def read_identity_center(sso_admin, store, instance_arn, targets, identity_cente
     names = {"accounts": targets.names, "permission_sets": {arn: name for name, arn in by_name.items()},
              "principals": {}}
     store.load()
-    current = engine.read_every(sso_admin, instance_arn, store.principals() if owns_instance else [],
+    current = engine.read_every(sso_admin, instance_arn, store.principals,
                                 engine.provisioned_pairs(sso_admin, instance_arn, set(by_name.values())), owns_instance)
     for assignment in current:
         key = (assignment.principal_type, assignment.principal_id)

@@ -137,7 +137,7 @@ def verify(module):
     admin_arn = by_name.get(params["permission_set"])
     admin_pairs = {(account_id, admin_arn) for account_id in account_ids} if admin_arn else set()
     owns = client(module, "sts").get_caller_identity(aws_retry=True)["Account"] == instance.get("OwnerAccountId")
-    found = engine.read_every(sso_admin, instance_arn, store.principals() if owns else [],
+    found = engine.read_every(sso_admin, instance_arn, store.principals,
                               {(a.account_id, a.permission_set_arn) for a in desired} | admin_pairs, owns)
 
     # The model's assignments that Identity Center does not have (planned as account_assignments would).

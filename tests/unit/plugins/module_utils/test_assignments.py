@@ -236,7 +236,7 @@ def test_read_every_lists_by_principal_where_cheaper_and_keeps_only_the_pairs_as
         _item("111111111111", SET_A), _item("222222222222", SET_A), _item("111111111111", SET_B)]},
         {"InstanceArn": INSTANCE, "PrincipalId": GROUP, "PrincipalType": "GROUP"})
     pairs = {("111111111111", SET_A), ("222222222222", SET_A), ("333333333333", SET_A)}
-    found = engine.read_every(sso, INSTANCE, [("GROUP", GROUP)], pairs, owns_instance=True)
+    found = engine.read_every(sso, INSTANCE, lambda: [("GROUP", GROUP)], pairs, owns_instance=True)
     assert {(a.account_id, a.permission_set_arn) for a in found} == {("111111111111", SET_A), ("222222222222", SET_A)}
     stubber.assert_no_pending_responses()
 
@@ -249,7 +249,7 @@ def test_read_every_falls_back_to_the_pairs_when_aws_refuses_the_principal_listi
         stubber.add_response("list_account_assignments", {"AccountAssignments": [_item(account, SET_A)]},
                              {"InstanceArn": INSTANCE, "AccountId": account, "PermissionSetArn": SET_A})
     pairs = {("111111111111", SET_A), ("222222222222", SET_A)}
-    found = engine.read_every(sso, INSTANCE, [("GROUP", GROUP)], pairs, owns_instance=True)
+    found = engine.read_every(sso, INSTANCE, lambda: [("GROUP", GROUP)], pairs, owns_instance=True)
     assert {a.account_id for a in found} == {"111111111111", "222222222222"}
     stubber.assert_no_pending_responses()
 
@@ -258,6 +258,10 @@ def test_read_every_reads_by_pair_when_the_caller_does_not_own_the_instance():
     sso, stubber = stubbed_client("sso-admin")
     stubber.add_response("list_account_assignments", {"AccountAssignments": [_item("111111111111", SET_A)]},
                          {"InstanceArn": INSTANCE, "AccountId": "111111111111", "PermissionSetArn": SET_A})
-    found = engine.read_every(sso, INSTANCE, [], {("111111111111", SET_A)}, owns_instance=False)
+
+    def list_principals():
+        raise AssertionError("the identity store was listed although the caller does not own the instance")
+
+    found = engine.read_every(sso, INSTANCE, list_principals, {("111111111111", SET_A)}, owns_instance=False)
     assert len(found) == 1
     stubber.assert_no_pending_responses()
