@@ -22,7 +22,6 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import get_aws_connection_info
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
@@ -30,11 +29,10 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import Retrying
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import SsoShiftError
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import client as module_client
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import retry_decorator
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.connection import new_client
 
 try:
-    import boto3
     import botocore
-    from botocore.config import Config
 except ImportError:
     pass  # handled by AnsibleAWSModule
 
@@ -105,7 +103,6 @@ class AccountSessions:
         self._credentials = {}   # account_id -> (credentials dict, expires_at seconds)
         self._clients = {}       # (account_id, service) -> client
         self._caller = None
-        self._session = None
         self._account_id_accepted = True  # until Account Management refuses AccountId (get_alternate_contact)
         self.assumed = 0
 
@@ -139,25 +136,10 @@ class AccountSessions:
                 self._clients[key] = RetryingBotoClientWrapper(self._new_client(service, credentials), retry_decorator())
             return self._clients[key]
 
-    def _base(self):
-        """One boto3 session for every assumed-role client: service models are loaded once, not per client."""
-        if self._session is None:
-            region, endpoint, params = get_aws_connection_info(self.module)
-            config = Config(user_agent_extra="ssoshift.identity_center")
-            if params.get("aws_config") is not None:
-                config = config.merge(params["aws_config"])
-            self._connection = dict(region_name=region, endpoint_url=endpoint, config=config,
-                                    verify=params.get("verify"))
-            # The profile (if any) still gives botocore its region and endpoint settings; the explicit
-            # credentials below win over the profile's.
-            self._session = boto3.session.Session(profile_name=params.get("profile_name") or None)
-        return self._session
-
     def _new_client(self, service, credentials):
-        session = self._base()
-        return session.client(service, aws_access_key_id=credentials["AccessKeyId"],
-                              aws_secret_access_key=credentials["SecretAccessKey"],
-                              aws_session_token=credentials["SessionToken"], **self._connection)
+        return new_client(self.module, service, aws_access_key_id=credentials["AccessKeyId"],
+                          aws_secret_access_key=credentials["SecretAccessKey"],
+                          aws_session_token=credentials["SessionToken"])
 
     def get_alternate_contact(self, account_id, contact_type):
         """Account Management GetAlternateContact's answer for `account_id`: asked by the caller with AccountId while
@@ -188,8 +170,7 @@ class AccountSessions:
         sts = self.client(self.caller_account_id(), "sts")
         if getattr(sts, "client", sts).meta.endpoint_url.rstrip("/") == "https://sts.amazonaws.com":
             region = self.module.region or "us-east-1"
-            sts = self.module.client("sts", retry_decorator=retry_decorator(),
-                                     endpoint=f"https://sts.{region}.amazonaws.com")
+            sts = module_client(self.module, "sts", endpoint_url=f"https://sts.{region}.amazonaws.com")
         policy = TASK_POLICY.format(partition=self.partition, name=task)
         try:
             credentials = sts.assume_root(TargetPrincipal=str(account_id), TaskPolicyArn={"arn": policy},

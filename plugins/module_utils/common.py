@@ -10,6 +10,9 @@ without Ansible running a module.
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
+
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.connection import new_client
 
 try:
     from botocore.exceptions import ClientError
@@ -143,9 +146,11 @@ def fail_if_problems(problems, summary):
         raise SsoShiftError(f"{summary} ({len(problems)} problem(s)): {listing}", problems)
 
 
-def client(module, service):
-    """An `AnsibleAWSModule` client whose calls accept `aws_retry=True`."""
-    return module.client(service, retry_decorator=retry_decorator())
+def client(module, service, endpoint_url=None):
+    """A client of `service` with the module's connection options, whose calls accept `aws_retry=True`: made from
+    the module run's one boto3 session (connection.new_client), not a session per client. endpoint_url overrides the
+    module's."""
+    return RetryingBotoClientWrapper(new_client(module, service, endpoint_url=endpoint_url), retry_decorator())
 
 
 def paginate(aws_client, operation, result_key, **params):
