@@ -7,14 +7,13 @@ import stat
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, private_estate
 
 MIGRATE = os.path.join(REPO, "playbooks", "migrate.yml")
 MODEL = os.path.join(REPO, "examples", "access-model.yml")
 
 
-@pytest.fixture
-def migrate(run_playbook, tmp_path):
+def _migrate(run_playbook, tmp_path):
     out = tmp_path / "out"
 
     def run(**kwargs):
@@ -26,7 +25,22 @@ def migrate(run_playbook, tmp_path):
     return run
 
 
-def test_migrate_converges_audits_every_legacy_user_and_a_second_run_changes_nothing(sandbox, migrate):
+@pytest.fixture
+def migrate(run_playbook, tmp_path):
+    """migrate.yml on the worker's shared sandbox."""
+    return _migrate(run_playbook, tmp_path)
+
+
+@pytest.fixture
+def migrated_estate(tmp_path_factory, tmp_path):
+    """(sandbox, migrate) on a private sandbox: the whole migration changes the estate the worker's other test
+    modules read (trusted access, centralized root access, password policies, roles in every account)."""
+    for box, run_playbook in private_estate(tmp_path_factory, "migrate"):
+        yield box, _migrate(run_playbook, tmp_path)
+
+
+def test_migrate_converges_audits_every_legacy_user_and_a_second_run_changes_nothing(migrated_estate):
+    sandbox, migrate = migrated_estate
     run, out = migrate()
     assert run.returncode == 0, run.failures
     assert run.task("Say where the results are")["msg"][0] == (
