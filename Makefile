@@ -97,7 +97,7 @@ report-example: venv chromium
 	$(BIN)/python tools/report_example.py --out $(BUILD)/report-example --screenshot docs/report.png
 
 integration: install chromium
-	$(BIN)/python -m pytest tests/integration -q -p no:cacheprovider -n $(PYTEST_WORKERS)
+	$(BIN)/python -m pytest tests/integration -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadscope --no-loadscope-reorder
 
 # Molecule's default scenario: the migration roles on localhost against a sandbox it starts
 # (create) and stops (destroy), with molecule's idempotence stage.
@@ -118,10 +118,12 @@ importer: install
 	$(BIN)/python tools/check_tarball.py $(TARBALL)
 	$(BIN)/python tools/galaxy_importer.py $(TARBALL) --workdir $(BUILD)/importer
 
-# The integration tests are the long suite (about 13 minutes on two cores, much of it waiting on ansible-playbook and
-# module start-up): the other suites run beside them, one at a time (make -j2; each one's output printed whole when it
-# ends). Molecule starts a sandbox of its own, so it never shares one with the integration workers.
-test: venv
+# The integration tests are the long suite (about 12 minutes on two cores, most of it ansible-playbook and module
+# start-up): the other suites run beside them, one at a time (make -j2; each one's output printed whole when it
+# ends). Molecule starts a sandbox of its own, so it never shares one with the integration workers. On a fresh
+# machine the virtualenv (pip) and Chromium (apt) are installed side by side first: both mostly wait on downloads.
+test:
+	$(MAKE) --no-print-directory -j2 --output-sync=target venv chromium
 	$(MAKE) --no-print-directory -j2 --output-sync=target integration checks
 	@echo "make test: all suites passed"
 
