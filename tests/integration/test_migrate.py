@@ -39,8 +39,23 @@ def migrated_estate(tmp_path_factory, tmp_path):
         yield box, _migrate(run_playbook, tmp_path)
 
 
-def test_migrate_converges_audits_every_legacy_user_and_a_second_run_changes_nothing(migrated_estate):
+def test_check_mode_plans_then_migrate_converges_audits_every_legacy_user_and_a_second_run_changes_nothing(
+        migrated_estate):
     sandbox, migrate = migrated_estate
+    # Check mode on the fresh legacy estate (nothing of the migration exists yet): no write, and the plan.
+    with sandbox.record() as recording:
+        checked, dummy = migrate(check=True)
+    assert checked.returncode == 0, checked.failures
+    assert recording.writes == []
+    # The plan of the identity phases: one bulk task for the directory, one for the permission sets.
+    directory = checked.task("Users, groups and their members")
+    assert directory["changed"] is True and directory["users"]["created"] == ["alice", "bob"]
+    assert directory["memberships"]["added"] == [{"group": "platform-admins", "user": "alice"},
+                                                 {"group": "developers", "user": "bob"}]
+    plan = checked.task("Permission sets, each provisioned once at the end")
+    assert plan["changed"] is True
+    assert plan["created"] == ["AdministratorAccess", "ReadOnlyAccess", "DeveloperAccess"]
+
     run, out = migrate()
     assert run.returncode == 0, run.failures
     assert run.task("Say where the results are")["msg"][0] == (
@@ -88,45 +103,12 @@ def test_migrate_converges_audits_every_legacy_user_and_a_second_run_changes_not
     alone, dummy = migrate(tags="root")
     assert alone.returncode == 0, alone.failures
     assert len(alone.task("Show the posture of every account")["msg"]) == len(sandbox.accounts)
-    with sandbox.record() as recording:
-        checked, dummy = migrate(check=True)
-    assert checked.returncode == 0, checked.failures
-    assert recording.writes == []
 
 
 def test_retire_phase_runs_alone(sandbox, migrate):
     run, out = migrate(tags="retire")
     assert run.returncode == 0, run.failures
     assert len(json.loads((out / "legacy-iam-users-audit.json").read_text())) == 3
-
-
-def test_check_mode_on_a_fresh_legacy_estate_writes_nothing_and_prints_the_plan(tmp_path):
-    """A private, freshly seeded sandbox: nothing of the migration exists yet."""
-    import subprocess
-
-    from conftest import ANSIBLE_PLAYBOOK, PlaybookRun, Sandbox, sandbox_tool
-
-    state = sandbox_tool.start(str(tmp_path / "fresh"))
-    try:
-        fresh = Sandbox(state, str(tmp_path / "fresh"))
-        with fresh.record() as recording:
-            completed = subprocess.run(
-                [ANSIBLE_PLAYBOOK, MIGRATE, "-e", f"@{MODEL}", "-e", f"ssoshift_output_dir={tmp_path}/out",
-                 "-e", f"cli_profiles_operator_config_path={tmp_path}/out/operator-aws-config", "--check"],
-                capture_output=True, text=True, env=fresh.env(), cwd=str(tmp_path), timeout=600, check=False)
-        run = PlaybookRun(completed)
-        assert run.returncode == 0, run.failures
-        assert recording.writes == []
-        # The plan of the identity phases: one bulk task for the directory, one for the permission sets.
-        directory = run.task("Users, groups and their members")
-        assert directory["changed"] is True and directory["users"]["created"] == ["alice", "bob"]
-        assert directory["memberships"]["added"] == [{"group": "platform-admins", "user": "alice"},
-                                                     {"group": "developers", "user": "bob"}]
-        plan = run.task("Permission sets, each provisioned once at the end")
-        assert plan["changed"] is True
-        assert plan["created"] == ["AdministratorAccess", "ReadOnlyAccess", "DeveloperAccess"]
-    finally:
-        sandbox_tool.stop(str(tmp_path / "fresh"))
 
 
 def test_a_phase_tag_runs_that_phase_only(sandbox, run_playbook, tmp_path):
