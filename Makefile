@@ -48,11 +48,16 @@ help:
 	@echo "make bench-identity the identity benchmark alone (BENCH_SCENARIO=assignments for the other)"
 	@echo "make bench-org      the whole migration at 10, 40, 100 and 300 accounts (BENCH_SIZES=\"10 40\" for fewer)"
 
-# The venv is rebuilt whenever the pinned requirements change.
+# The venv is rebuilt whenever the pinned requirements change. pip would byte-compile every file it installs, on one
+# core (46 of the install's 63 s here), the `ansible` package's 15,000 files of collections this repo never imports
+# among them: compileall compiles the rest on every core instead (PYTHONDONTWRITEBYTECODE is set below, so nothing
+# else writes bytecode).
 $(VENV)/.installed: test-requirements.txt requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r test-requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-compile -r test-requirements.txt
+	$(BIN)/python -m compileall -q -j 0 -x '/ansible_collections/(?!amazon/|ansible/posix/)' \
+	  $$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 	touch $@
 
 venv: $(VENV)/.installed
@@ -82,7 +87,9 @@ sanity: venv
 	pip_version=$$($(BIN)/python -c 'from ansible_test._internal.python_requirements import get_venv_packages as g; print(g(type("P", (), {"version": "3.11"})())["pip"])'); \
 	  mkdir -p ~/.ansible/test/cache; \
 	  cp tools/ansible_test_get_pip.py ~/.ansible/test/cache/get_pip_$${pip_version//./_}.py
-	cd $(SANITY_ROOT) && ansible-test sanity --python 3.11 --color no
+	# PIP_NO_COMPILE: on a fresh machine ansible-test creates a virtualenv per test, and pip byte-compiling each of them
+	# cost a third of the sanity run (166 s -> 133 s here, the same 66-78 s once they exist).
+	cd $(SANITY_ROOT) && PIP_NO_COMPILE=1 ansible-test sanity --python 3.11 --color no
 
 units: install
 	cd $(INSTALLED) && $(abspath $(BIN))/python -m pytest tests/unit -q -p no:cacheprovider
