@@ -276,9 +276,7 @@ def test_the_builtin_aws_credential_token_is_not_read_by_amazon_aws(estate, tmp_
         assert requests and all(("x-amz-security-token" in h) is token_sent for op, h in requests), env.keys()
 
 
-def test_audit_job_with_its_survey_writes_nothing(estate, tmp_path, clean_environ):
-    if not os.path.exists(AUDIT):
-        pytest.skip("playbooks/audit.yml is not in this checkout")
+def test_audit_job_with_its_survey_writes_the_posture_and_plan_and_nothing_to_aws(estate, tmp_path, clean_environ):
     box, credentials = estate
     with open(os.path.join(REPO, "examples", "access-model.yml")) as handle:
         extravars = dict(yaml.safe_load(handle), **_survey_answers("survey-audit.json", aws_region=sandbox_tool.REGION),
@@ -287,4 +285,12 @@ def test_audit_job_with_its_survey_writes_nothing(estate, tmp_path, clean_enviro
         job = _run_job(box, credentials, tmp_path, AUDIT, extravars)
     assert (job.runner.status, job.runner.rc) == ("successful", 0), job.failures
     assert recording.writes == []
-    assert (tmp_path / "out" / "audit.json").exists()
+    audit_file = tmp_path / "out" / "audit.json"
+    assert stat.S_IMODE(audit_file.stat().st_mode) == 0o600
+    audit = json.loads(audit_file.read_text())
+    assert {entry["account_id"] for entry in audit["posture"]} == set(box.accounts.values())
+    assert audit["portal_url"] == f"https://{box.state['identity_store_id']}.awsapps.com/start"
+    assert len(audit["legacy_iam_users"]) == 3
+    assert set(audit["plan"]) == {"trusted_services_to_enable", "permission_sets_to_change", "assignments_to_create",
+                                  "assignments_to_delete"}
+    assert isinstance(audit["verification"]["passed"], bool)

@@ -189,20 +189,3 @@ def test_confirmed_migration_disables_the_legacy_users_then_deletes_them_after_t
         assert all("console" in a["remediation"].lower() for a in report["posture"]["attention"])
     finally:
         sandbox_tool.stop(directory)
-
-
-def test_audit_playbook_writes_the_posture_and_plan_and_nothing_to_aws(sandbox, run_playbook, tmp_path):
-    out = tmp_path / "audit-out"
-    with sandbox.record() as recording:
-        run = run_playbook(os.path.join(REPO, "playbooks", "audit.yml"), extra_vars={"ssoshift_output_dir": str(out)},
-                           args=("-e", f"@{MODEL}"))
-    assert run.returncode == 0, run.failures
-    assert recording.writes == []
-    audit = json.loads((out / "audit.json").read_text())
-    assert stat.S_IMODE((out / "audit.json").stat().st_mode) == 0o600
-    assert {entry["account_id"] for entry in audit["posture"]} == set(sandbox.accounts.values())
-    assert audit["portal_url"] == f"https://{sandbox.state['identity_store_id']}.awsapps.com/start"
-    assert len(audit["legacy_iam_users"]) == 3
-    assert set(audit["plan"]) == {"trusted_services_to_enable", "permission_sets_to_change", "assignments_to_create",
-                                  "assignments_to_delete"}
-    assert isinstance(audit["verification"]["passed"], bool)
