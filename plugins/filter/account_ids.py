@@ -5,7 +5,7 @@
 DOCUMENTATION = r"""
 name: account_ids
 short_description: Map account names and IDs to account IDs
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Takes the C(accounts) list of M(ssoshift.identity_center.organization_info) and returns a dict from every
     account name and every account ID to the account ID, so the access model can name accounts either way.

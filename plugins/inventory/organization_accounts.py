@@ -5,7 +5,7 @@
 DOCUMENTATION = r"""
 name: organization_accounts
 short_description: AWS Organizations accounts as inventory hosts
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - One host per account of the organization (C(ansible_connection=local), with the controller's Python as
     C(ansible_python_interpreter)), so per-account phases of the

@@ -6,7 +6,7 @@
 DOCUMENTATION = r"""
 module: access_model_validate
 short_description: Check a whole access model before anything is changed
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Validates the C(identity_center) part of the access model (users, groups, permission sets, assignments) as a whole,
     and fails once with every problem found, each naming the entry, the field and the value.

@@ -6,7 +6,7 @@
 DOCUMENTATION = r"""
 module: access_report
 short_description: Read the end state from AWS and write the migration's report as JSON, Markdown and one HTML page
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Reads the estate as it is, whatever phases ran before - every account assignment and the directory of IAM Identity
     Center, and in every ACTIVE account (in its own credentials, several at a time) the security posture, the access

@@ -6,7 +6,7 @@
 DOCUMENTATION = r"""
 module: access_verification
 short_description: The verification gate - is the IAM Identity Center access path in place before the legacy users go?
-version_added: 0.2.0
+version_added: 1.0.0
 description:
   - Read-only. Checks, against Identity Center as it is now, that every account assignment of the access model exists,
     that every permission set of the model is provisioned with its latest version wherever it is provisioned, and

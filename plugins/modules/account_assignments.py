@@ -6,7 +6,7 @@
 DOCUMENTATION = r"""
 module: account_assignments
 short_description: Reconcile IAM Identity Center account assignments in bulk, at organisation scale
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Declares which users and groups get which permission sets in which accounts, for a whole list of
     entries in one module process, and makes the current state match.

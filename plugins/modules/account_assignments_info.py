@@ -6,7 +6,7 @@
 DOCUMENTATION = r"""
 module: account_assignments_info
 short_description: Read IAM Identity Center account assignments, with names resolved
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Returns current account assignments, each with account ID and name, permission set name and ARN,
     and principal type, ID and name (C(user:alice), C(group:platform-admins)).

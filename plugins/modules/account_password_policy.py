@@ -6,7 +6,7 @@
 DOCUMENTATION = r"""
 module: account_password_policy
 short_description: The IAM password policy of many accounts, AWS's recommended values by default, in one run
-version_added: 0.2.0
+version_added: 1.0.0
 description:
   - Sets the IAM account password policy (C(UpdateAccountPasswordPolicy)) in every account named, each in its own
     credentials (the member role), several at a time.

@@ -6,7 +6,7 @@
 DOCUMENTATION = r"""
 module: account_security_info
 short_description: Security posture of an AWS account, before and after the move to IAM Identity Center
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Returns checks with a stable C(id), a C(status) (C(pass), C(fail) or C(unknown)), the C(evidence), and the
     matching Prowler check and AWS Security Hub control where one exists.

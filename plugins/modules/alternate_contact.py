@@ -6,7 +6,7 @@
 DOCUMENTATION = r"""
 module: alternate_contact
 short_description: Manage the billing, operations or security alternate contact of an AWS account
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Sets or removes one alternate contact of an account with the AWS Account Management API.
   - Without I(account_id) it acts on the caller's account. With I(account_id), on that member account, from the
@@ -46,19 +46,16 @@ options:
       - Mutually exclusive with I(account_id).
     type: list
     elements: str
-    version_added: 0.1.0
   accounts:
     description:
       - The accounts to set the contact on, each a name, a 12-digit ID or C(management), or C(all) for every ACTIVE
         account of the organization. Mutually exclusive with I(account_id) and I(account_ids).
     type: list
     elements: raw
-    version_added: 0.2.0
   max_account_workers:
     description: How many accounts are worked on at once with I(accounts) or I(account_ids).
     type: int
     default: 10
-    version_added: 0.2.0
   member_role_name:
     description:
       - Where C(AccountId) is refused (no trusted access for C(account.amazonaws.com) yet, or a caller that is neither
@@ -66,7 +63,6 @@ options:
         the account, through this role (an account may always manage its own contacts).
     type: str
     default: OrganizationAccountAccessRole
-    version_added: 0.2.0
   state:
     description: Whether the contact is set.
     type: str

@@ -6,7 +6,7 @@
 DOCUMENTATION = r"""
 module: automation_roles
 short_description: OIDC providers and CI/CD roles in every account the access model names, in one run
-version_added: 0.2.0
+version_added: 1.0.0
 description:
   - Takes the access model's C(automation_roles) section (docs/automation-roles.md) and converges, in every account
     the entries name, the IAM OIDC identity provider of each issuer (audiences merged over the entries that use it)

@@ -6,7 +6,7 @@
 DOCUMENTATION = r"""
 module: break_glass_roles
 short_description: The break-glass role (and its alert) in every account the access model names, in one run
-version_added: 0.2.0
+version_added: 1.0.0
 description:
   - Takes the access model's C(break_glass) section (docs/break-glass.md) and converges, in every account it names
     (C(all) - every ACTIVE account), the emergency role - trusted by the named IAM principals only, with MFA (and,

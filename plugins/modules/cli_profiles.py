@@ -6,7 +6,7 @@
 DOCUMENTATION = r"""
 module: cli_profiles
 short_description: AWS CLI SSO profiles for every Identity Center user and the operator, in one run
-version_added: 0.2.0
+version_added: 1.0.0
 description:
   - Reads, once, each user's effective account assignments - those of the user and of every group the user is a member
     of - and writes one C(<user>.config) per user under I(output_dir) (to hand out), and the operator's own AWS CLI

@@ -6,7 +6,7 @@
 DOCUMENTATION = r"""
 module: cli_sso_config
 short_description: Write IAM Identity Center SSO profiles into an AWS CLI config file
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Writes one C([sso-session NAME]) section (access portal URL, SSO region, registration scopes) and one
     C([profile NAME]) section per account and permission set into an AWS CLI config file, which is what

@@ -6,7 +6,7 @@
 DOCUMENTATION = r"""
 module: iam_user_restore
 short_description: Roll back the retirement of an IAM user from its backup file
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Reads a backup written by M(ssoshift.identity_center.iam_user_retirement) and brings the user back to the state
     it had before its retirement started - from the pre-change backup, or from a later snapshot of the same

@@ -6,7 +6,7 @@
 DOCUMENTATION = r"""
 module: iam_user_retirement
 short_description: Audit, disable or delete a legacy IAM user, with interlocks and a backup
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - With I(state=audited) (read-only), returns the user's whole footprint and the evidence of its use,
     that is every access key with status, creation date and last use (date, service, region), when the console

@@ -6,7 +6,7 @@
 DOCUMENTATION = r"""
 module: identitystore_directory
 short_description: Converge every user, group and group membership of the IAM Identity Center directory in one call
-version_added: 0.2.0
+version_added: 1.0.0
 description:
   - Converges the whole list of I(users) and I(groups) (with their I(members)) of the access model in one module
     process, for directories of thousands of users.

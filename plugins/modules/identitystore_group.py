@@ -6,7 +6,7 @@
 DOCUMENTATION = r"""
 module: identitystore_group
 short_description: Manage a group and its members in the IAM Identity Center directory
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Creates, updates or deletes a group of the Identity Center identity store, keyed by I(display_name),
     and adds the I(members) it lacks.

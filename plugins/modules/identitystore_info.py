@@ -6,7 +6,7 @@
 DOCUMENTATION = r"""
 module: identitystore_info
 short_description: Read users and groups (with members) from the IAM Identity Center directory
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Returns users and groups of the identity store, groups with their members' user names.
   - With I(user_names) and/or I(group_names), returns just those, and lists in C(missing) the names that

@@ -6,7 +6,7 @@
 DOCUMENTATION = r"""
 module: identitystore_user
 short_description: Manage a user in the IAM Identity Center directory
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Creates, updates or deletes a user of the Identity Center identity store, keyed by I(user_name).
   - An existing user is updated in place (UpdateUser attribute operations), never deleted and recreated,

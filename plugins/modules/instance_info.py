@@ -6,7 +6,7 @@
 DOCUMENTATION = r"""
 module: instance_info
 short_description: Discover the AWS IAM Identity Center instance and its access portal URL
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Lists the IAM Identity Center instances visible to the caller and selects the one to act on.
   - Exactly one instance is used as is. When several are visible, I(instance_arn) must name one.

@@ -6,7 +6,7 @@
 DOCUMENTATION = r"""
 module: legacy_iam_users
 short_description: Audit, then retire in stages, the legacy IAM users of every account, in one run
-version_added: 0.2.0
+version_added: 1.0.0
 description:
   - For every user of I(users) (the access model's C(legacy_iam_users), each C({name, account})), in its own account
     (through the member role, several accounts at a time), reads its whole footprint and the evidence of its use, as

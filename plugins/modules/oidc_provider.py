@@ -6,7 +6,7 @@
 DOCUMENTATION = r"""
 module: oidc_provider
 short_description: Manage an IAM OpenID Connect identity provider (GitHub Actions, GitLab, any OIDC issuer)
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Creates, updates or deletes the IAM OIDC identity provider of one issuer URL in the account of the credentials,
     so CI/CD pipelines can assume IAM roles with short-lived tokens instead of IAM user access keys.

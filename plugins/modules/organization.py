@@ -6,7 +6,7 @@
 DOCUMENTATION = r"""
 module: organization
 short_description: Ensure AWS Organizations with all features and trusted access for the services the migration needs
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Creates the organization, with all features, when the account is not in one yet.
   - An existing organization in consolidated-billing mode is never changed silently. Enabling all features

@@ -6,7 +6,7 @@
 DOCUMENTATION = r"""
 module: organization_info
 short_description: Describe the AWS organization, its OU tree and its accounts
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Returns the organization, its roots, every organizational unit with its path
     (for example C(Workloads/Prod)), every account with its OU path, the services with trusted access

@@ -6,7 +6,7 @@
 DOCUMENTATION = r"""
 module: permission_set
 short_description: Manage an IAM Identity Center permission set, its policies, and its provisioning
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Creates, updates or deletes a permission set keyed by I(name), with its AWS-managed policies,
     customer-managed policy references, inline policy, permissions boundary and tags.

@@ -6,7 +6,7 @@
 DOCUMENTATION = r"""
 module: permission_set_info
 short_description: Read IAM Identity Center permission sets with their policies and provisioning
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Returns permission sets (all, or those named in I(names)) with description, session duration, relay state,
     managed and customer-managed policies, inline policy, permissions boundary, tags and the accounts each is

@@ -6,7 +6,7 @@
 DOCUMENTATION = r"""
 module: permission_set_provisioning
 short_description: Provision IAM Identity Center permission sets to the accounts they are provisioned to
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Re-provisions each named permission set to every account it is already provisioned to
     (C(ProvisionPermissionSet) with C(ALL_PROVISIONED_ACCOUNTS)) and waits for each result.

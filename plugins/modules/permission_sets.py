@@ -6,7 +6,7 @@
 DOCUMENTATION = r"""
 module: permission_sets
 short_description: Converge a whole list of IAM Identity Center permission sets, then provision each changed one once
-version_added: 0.2.0
+version_added: 1.0.0
 description:
   - Converges every permission set of the list (description, session duration, relay state, AWS-managed policies,
     customer-managed policy references, inline policy, permissions boundary, tags) in one module process, then

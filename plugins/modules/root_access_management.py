@@ -6,7 +6,7 @@
 DOCUMENTATION = r"""
 module: root_access_management
 short_description: Centralized root access management for the organization's member accounts
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Enables or disables the IAM organizations features that centralize root access for member accounts
     (C(ListOrganizationsFeatures), C(EnableOrganizationsRootCredentialsManagement),

@@ -6,7 +6,7 @@
 DOCUMENTATION = r"""
 module: root_credentials
 short_description: Audit, or remove, the root user credentials of member accounts centrally
-version_added: 0.2.0
+version_added: 1.0.0
 description:
   - With centralized root access enabled (M(ssoshift.identity_center.root_access_management) - C(RootCredentialsManagement)
     and C(RootSessions)), opens a privileged root session in each member account (C(sts:AssumeRoot), at most 900
