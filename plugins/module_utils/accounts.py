@@ -27,7 +27,6 @@ from ansible_collections.amazon.aws.plugins.module_utils.exceptions import Ansib
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import SsoShiftError
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import client as module_client
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.common import retry_decorator
 from ansible_collections.ssoshift.identity_center.plugins.module_utils.connection import new_client
 
@@ -111,7 +110,7 @@ class AccountSessions:
         """{account_id, arn} of the identity running the module (one sts:GetCallerIdentity)."""
         with self._lock:
             if self._caller is None:
-                identity = module_client(self.module, "sts").get_caller_identity(aws_retry=True)
+                identity = self._new_client("sts").get_caller_identity(aws_retry=True)
                 self._caller = {"account_id": identity["Account"], "arn": identity["Arn"]}
                 self.partition = identity["Arn"].split(":")[1]
             return self._caller
@@ -127,19 +126,24 @@ class AccountSessions:
             key = (account_id, service)
             with self._lock:
                 if key not in self._clients:
-                    self._clients[key] = module_client(self.module, service)
+                    self._clients[key] = self._new_client(service)
                 return self._clients[key]
         credentials = self._credentials_for(account_id)
         key = (account_id, service, credentials["AccessKeyId"])
         with self._lock:
             if key not in self._clients:
-                self._clients[key] = RetryingBotoClientWrapper(self._new_client(service, credentials), retry_decorator())
+                self._clients[key] = self._new_client(service, credentials)
             return self._clients[key]
 
-    def _new_client(self, service, credentials):
-        return new_client(self.module, service, aws_access_key_id=credentials["AccessKeyId"],
-                          aws_secret_access_key=credentials["SecretAccessKey"],
-                          aws_session_token=credentials["SessionToken"])
+    def _new_client(self, service, credentials=None, endpoint_url=None):
+        """A retrying client of the module run's session: STS's temporary `credentials`, else the module's own.
+        botocore's errors are raised, never fail_json: worker threads record them as their account's failure."""
+        keys = {}
+        if credentials:
+            keys = dict(aws_access_key_id=credentials["AccessKeyId"], aws_secret_access_key=credentials["SecretAccessKey"],
+                        aws_session_token=credentials["SessionToken"])
+        return RetryingBotoClientWrapper(new_client(self.module, service, endpoint_url=endpoint_url, **keys),
+                                         retry_decorator())
 
     def get_alternate_contact(self, account_id, contact_type):
         """Account Management GetAlternateContact's answer for `account_id`: asked by the caller with AccountId while
@@ -170,7 +174,7 @@ class AccountSessions:
         sts = self.client(self.caller_account_id(), "sts")
         if getattr(sts, "client", sts).meta.endpoint_url.rstrip("/") == "https://sts.amazonaws.com":
             region = self.module.region or "us-east-1"
-            sts = module_client(self.module, "sts", endpoint_url=f"https://sts.{region}.amazonaws.com")
+            sts = self._new_client("sts", endpoint_url=f"https://sts.{region}.amazonaws.com")
         policy = TASK_POLICY.format(partition=self.partition, name=task)
         try:
             credentials = sts.assume_root(TargetPrincipal=str(account_id), TaskPolicyArn={"arn": policy},
@@ -184,7 +188,7 @@ class AccountSessions:
                                  "delegated administrator)", "AssumeRoot") from error
         with self._lock:
             self.assumed += 1
-        return RetryingBotoClientWrapper(self._new_client(service, credentials), retry_decorator())
+        return self._new_client(service, credentials)
 
     def _account_lock(self, account_id):
         with self._lock:

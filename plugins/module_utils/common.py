@@ -12,7 +12,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginat
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 
-from ansible_collections.ssoshift.identity_center.plugins.module_utils.connection import new_client
+from ansible_collections.ssoshift.identity_center.plugins.module_utils.connection import client_or_fail
 
 try:
     from botocore.exceptions import ClientError
@@ -148,9 +148,9 @@ def fail_if_problems(problems, summary):
 
 def client(module, service, endpoint_url=None):
     """A client of `service` with the module's connection options, whose calls accept `aws_retry=True`: made from
-    the module run's one boto3 session (connection.new_client), not a session per client. endpoint_url overrides the
-    module's."""
-    return RetryingBotoClientWrapper(new_client(module, service, endpoint_url=endpoint_url), retry_decorator())
+    the module run's one boto3 session (connection.client_or_fail: botocore's errors fail the module, so call it on
+    the module's main thread), not a session per client. endpoint_url overrides the module's."""
+    return RetryingBotoClientWrapper(client_or_fail(module, service, endpoint_url=endpoint_url), retry_decorator())
 
 
 def paginate(aws_client, operation, result_key, **params):

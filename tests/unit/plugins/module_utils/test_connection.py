@@ -28,10 +28,14 @@ class FakeModule:
 
 
 @pytest.fixture(autouse=True)
-def fresh_sessions(monkeypatch):
-    monkeypatch.setattr(connection, "_sessions", {})
-    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL"):
+def isolated_environment(monkeypatch, tmp_path):
+    """No AWS setting of the machine running the tests reaches botocore."""
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL",
+                 "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    return tmp_path
 
 
 def test_every_client_comes_from_one_session_with_the_module_options(monkeypatch):
@@ -47,7 +51,7 @@ def test_every_client_comes_from_one_session_with_the_module_options(monkeypatch
     monkeypatch.setattr(botocore.loaders.JSONFileLoader, "load_file", recording_load_file)
     module = FakeModule()
     clients = [connection.new_client(module, service) for service in ("sts", "iam", "organizations", "iam")]
-    assert list(connection._sessions) == [None]
+    assert module in connection._connections
     # botocore read its endpoint data and the IAM model once for the four clients (a session per client reads
     # them for each).
     assert len([path for path in loaded if path.endswith("endpoints")]) == 1
@@ -76,13 +80,37 @@ def test_an_endpoint_override_applies_to_that_client_only():
     assert plain.meta.endpoint_url == "http://127.0.0.1:1"
 
 
-def test_no_region_fails_naming_the_module():
-    module = FakeModule(region=None, endpoint_url=None)
+def test_no_region_fails_naming_the_module_and_is_raised_where_a_thread_asks():
+    import botocore.exceptions
+
     with pytest.raises(Failed, match="ssoshift.identity_center.example module requires a region"):
-        connection.new_client(module, "sso-admin")  # a Regional service (IAM's endpoint is global)
+        connection.client_or_fail(FakeModule(region=None, endpoint_url=None), "sso-admin")  # a Regional service
+    with pytest.raises(botocore.exceptions.NoRegionError):
+        connection.new_client(FakeModule(region=None, endpoint_url=None), "sso-admin")
 
 
 def test_a_profile_and_keys_together_are_refused_by_amazon_aws():
     module = FakeModule(profile="ops")
     with pytest.raises(Failed, match="Passing both a profile and access tokens is not supported"):
-        connection.new_client(module, "iam")
+        connection.client_or_fail(module, "iam")
+
+
+def test_a_profile_names_the_session_and_gives_the_credentials(isolated_environment):
+    (isolated_environment / "config").write_text("[profile ops]\nregion = eu-central-1\n")
+    (isolated_environment / "credentials").write_text(
+        "[ops]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = profile-secret\n")
+    module = FakeModule(profile="ops", access_key=None, secret_key=None, region=None, endpoint_url=None)
+    client = connection.client_or_fail(module, "sts")
+    assert client._request_signer._credentials.access_key == "AKIDPROFILE"
+    assert client.meta.region_name == "eu-central-1"
+
+
+def test_clients_made_from_many_threads_share_the_session():
+    from concurrent.futures import ThreadPoolExecutor
+
+    module = FakeModule()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        clients = list(pool.map(lambda service: connection.new_client(module, service),
+                                ["iam", "sts", "organizations", "account"] * 4))
+    assert len(clients) == 16 and module in connection._connections
+    assert {c.meta.region_name for c in clients} == {"eu-west-1"}
