@@ -38,24 +38,33 @@ def isolated_environment(monkeypatch, tmp_path):
     return tmp_path
 
 
-def test_every_client_comes_from_one_session_with_the_module_options(monkeypatch):
+@pytest.fixture
+def loaded(monkeypatch):
+    """The paths of the JSON data files botocore parses (endpoints, service models) during the test."""
     import botocore.loaders
 
-    loaded = []
+    paths = []
     load_file = botocore.loaders.JSONFileLoader.load_file
 
     def recording_load_file(self, file_path, *args, **kwargs):
-        loaded.append(file_path)
+        paths.append(file_path)
         return load_file(self, file_path, *args, **kwargs)
 
     monkeypatch.setattr(botocore.loaders.JSONFileLoader, "load_file", recording_load_file)
+    return paths
+
+
+def _parsed_once(loaded):
+    """botocore parsed its endpoint data and the IAM model once (a session per client parses them for each)."""
+    return (len([path for path in loaded if path.endswith("endpoints")]) == 1
+            and len([path for path in loaded if "/iam/" in path and path.endswith("service-2")]) == 1)
+
+
+def test_every_client_comes_from_one_session_with_the_module_options(loaded):
     module = FakeModule()
     clients = [connection.new_client(module, service) for service in ("sts", "iam", "organizations", "iam")]
     assert module in connection._connections
-    # botocore read its endpoint data and the IAM model once for the four clients (a session per client reads
-    # them for each).
-    assert len([path for path in loaded if path.endswith("endpoints")]) == 1
-    assert len([path for path in loaded if "/iam/" in path and path.endswith("service-2")]) == 1
+    assert _parsed_once(loaded)
     assert all(c._request_signer._credentials.access_key == "AKIDEXAMPLE" for c in clients)
     assert all(c.meta.region_name == "eu-west-1" for c in clients)
     assert all(c.meta.endpoint_url == "http://127.0.0.1:1" for c in clients)
@@ -105,12 +114,12 @@ def test_a_profile_names_the_session_and_gives_the_credentials(isolated_environm
     assert client.meta.region_name == "eu-central-1"
 
 
-def test_clients_made_from_many_threads_share_the_session():
+def test_clients_made_from_many_threads_share_the_session(loaded):
     from concurrent.futures import ThreadPoolExecutor
 
     module = FakeModule()
     with ThreadPoolExecutor(max_workers=8) as pool:
         clients = list(pool.map(lambda service: connection.new_client(module, service),
                                 ["iam", "sts", "organizations", "account"] * 4))
-    assert len(clients) == 16 and module in connection._connections
+    assert len(clients) == 16 and _parsed_once(loaded)
     assert {c.meta.region_name for c in clients} == {"eu-west-1"}
