@@ -50,7 +50,7 @@ help:
 
 # The venv is rebuilt whenever the pinned requirements change. pip would byte-compile every file it installs, on one
 # core (46 of the install's 63 s here), the `ansible` package's 15,000 files of collections this repo never imports
-# among them: compileall compiles the rest on every core instead (PYTHONDONTWRITEBYTECODE is set below, so nothing
+# among them: compileall compiles the rest on every core instead (PYTHONDONTWRITEBYTECODE is set above, so nothing
 # else writes bytecode).
 $(VENV)/.installed: test-requirements.txt requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
